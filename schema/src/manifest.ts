@@ -71,7 +71,9 @@ export function parseManifest(text: string, mode: ValidationMode = 'publish'): M
 /** Validates an already-parsed manifest value. */
 export function validateManifest(value: unknown, mode: ValidationMode = 'publish'): ManifestResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail([{ path: MANIFEST_FILE, code: 'MANIFEST_INVALID', message: 'skill.yaml must be a mapping of fields' }]);
+    return fail([
+      { path: MANIFEST_FILE, code: 'MANIFEST_INVALID', message: 'skill.yaml must be a mapping of fields' },
+    ]);
   }
   const validate = schemaValidator();
   const errors: Issue[] = [];
@@ -131,7 +133,12 @@ function issueFromSchemaError(error: ErrorObject, root: object): Issue | null {
   const value = valueAt(root, keys);
   if (error.keyword === 'required') {
     const missing = String((error.params as { missingProperty: string }).missingProperty);
-    return { path: fieldPath(MANIFEST_FILE, [...keys, missing]), code, message: `the field "${missing}" is required` };
+    const at = [...keys, missing];
+    return {
+      path: fieldPath(MANIFEST_FILE, at),
+      code: codeForField(at),
+      message: `the field "${missing}" is required`,
+    };
   }
   if (error.keyword === 'type') {
     const expected = String((error.params as { type: string }).type);
@@ -140,7 +147,11 @@ function issueFromSchemaError(error: ErrorObject, root: object): Issue | null {
     return { path, code, message: `${describe(keys)} must be ${article(expected)}${how}${when}` };
   }
   if (error.keyword === 'pattern' || error.keyword === 'format') {
-    return { path, code, message: `${describe(keys)} ${PATTERN_HELP[field] ?? 'has a form that is not allowed'}` };
+    return {
+      path,
+      code,
+      message: `${describe(keys)} ${PATTERN_HELP[field] ?? 'has a form that is not allowed'}`,
+    };
   }
   return { path, code, message: `${describe(keys)} ${error.message ?? 'is not valid'}` };
 }
@@ -150,7 +161,8 @@ const PATTERN_HELP: Record<string, string> = {
   description: 'must not contain "<", ">" or control characters such as newlines',
   license: 'must be an SPDX license expression such as MIT or (MIT OR Apache-2.0)',
   authors: 'must look like "Name <email@example.com>"',
-  keywords: 'must be lowercase letters, digits and hyphens, at most 32 characters, starting with a letter or digit',
+  keywords:
+    'must be lowercase letters, digits and hyphens, at most 32 characters, starting with a letter or digit',
   repository: 'must be an https:// URL',
   homepage: 'must be an https:// URL',
 };

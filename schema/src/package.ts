@@ -1,7 +1,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Issue } from './errors.js';
-import { MANIFEST_FILE, MANIFEST_MAX_BYTES, parseManifest, type SkillManifest, type ValidationMode } from './manifest.js';
+import {
+  MANIFEST_FILE,
+  MANIFEST_MAX_BYTES,
+  parseManifest,
+  type SkillManifest,
+  type ValidationMode,
+} from './manifest.js';
 import { parseOpenAiTool, OPENAI_TOOL_FILE } from './openai-tool.js';
 import { parseSkillMd, SKILL_MD_FILE, SKILL_MD_MAX_BYTES, type SkillMd } from './skill-md.js';
 
@@ -22,7 +28,10 @@ export interface ValidatePackageOptions {
  * Checks a package folder against DESIGN §3: SKILL.md and skill.yaml agree, docs/ has a file and
  * `.skill/openai.json`, when present, is one tool. Reads only the files it checks.
  */
-export async function validatePackage(dir: string, options: ValidatePackageOptions = {}): Promise<PackageCheck> {
+export async function validatePackage(
+  dir: string,
+  options: ValidatePackageOptions = {},
+): Promise<PackageCheck> {
   const mode = options.mode ?? 'publish';
   const root = path.resolve(dir);
   const errors: Issue[] = [];
@@ -66,7 +75,9 @@ export async function validatePackage(dir: string, options: ValidatePackageOptio
     check.manifest = {
       ...manifest,
       description: manifest.description ?? frontmatter.description,
-      ...(manifest.license ?? frontmatter.license ? { license: manifest.license ?? frontmatter.license } : {}),
+      ...((manifest.license ?? frontmatter.license)
+        ? { license: manifest.license ?? frontmatter.license }
+        : {}),
     };
   }
 

@@ -30,7 +30,14 @@ export const SKILL_MD_MAX_BYTES = 512 * 1024;
 export const DESCRIPTION_MAX_LENGTH = 1024;
 export const COMPATIBILITY_MAX_LENGTH = 500;
 
-const ALLOWED_KEYS = new Set(['name', 'description', 'license', 'compatibility', 'metadata', 'allowed-tools']);
+const ALLOWED_KEYS = new Set([
+  'name',
+  'description',
+  'license',
+  'compatibility',
+  'metadata',
+  'allowed-tools',
+]);
 // `<` and `>` are refused because agents paste descriptions into XML-like prompt blocks.
 const DESCRIPTION_FORBIDDEN = /[<>\u0000-\u001f\u007f]/;
 
@@ -50,7 +57,11 @@ export function parseSkillMd(text: string, mode: ValidationMode = 'publish'): Sk
   });
 
   if (Buffer.byteLength(text) > SKILL_MD_MAX_BYTES) {
-    return { skillMd: null, errors: [issue([], `SKILL.md is larger than ${SKILL_MD_MAX_BYTES / 1024} KiB`)], warnings };
+    return {
+      skillMd: null,
+      errors: [issue([], `SKILL.md is larger than ${SKILL_MD_MAX_BYTES / 1024} KiB`)],
+      warnings,
+    };
   }
   const split = splitFrontmatter(text);
   if (split === null) {
@@ -62,14 +73,23 @@ export function parseSkillMd(text: string, mode: ValidationMode = 'publish'): Sk
   if (parsed.errors.length > 0) return { skillMd: null, errors: parsed.errors, warnings };
   const data = parsed.value;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return { skillMd: null, errors: [issue([], 'the SKILL.md frontmatter must be a mapping of fields')], warnings };
+    return {
+      skillMd: null,
+      errors: [issue([], 'the SKILL.md frontmatter must be a mapping of fields')],
+      warnings,
+    };
   }
   const fields = data as Record<string, unknown>;
 
   for (const key of Object.keys(fields)) {
     if (!ALLOWED_KEYS.has(key)) {
       const extra = key === 'version' ? ': the version belongs in skill.yaml' : '';
-      soft.push(issue([key], `unknown frontmatter field "${printable(key)}"${extra}; the Agent Skills specification allows only ${[...ALLOWED_KEYS].join(', ')}`));
+      soft.push(
+        issue(
+          [key],
+          `unknown frontmatter field "${printable(key)}"${extra}; the Agent Skills specification allows only ${[...ALLOWED_KEYS].join(', ')}`,
+        ),
+      );
     }
   }
 
@@ -87,17 +107,30 @@ export function parseSkillMd(text: string, mode: ValidationMode = 'publish'): Sk
     errors.push(issue(['description'], 'the frontmatter needs a non-empty "description" string'));
   } else {
     if (description.length > DESCRIPTION_MAX_LENGTH) {
-      soft.push(issue(['description'], `the description is longer than ${DESCRIPTION_MAX_LENGTH} characters (${description.length})`));
+      soft.push(
+        issue(
+          ['description'],
+          `the description is longer than ${DESCRIPTION_MAX_LENGTH} characters (${description.length})`,
+        ),
+      );
     }
     if (DESCRIPTION_FORBIDDEN.test(description)) {
-      soft.push(issue(['description'], 'the description must not contain "<", ">" or control characters such as newlines'));
+      soft.push(
+        issue(
+          ['description'],
+          'the description must not contain "<", ">" or control characters such as newlines',
+        ),
+      );
     }
   }
   for (const key of ['license', 'compatibility', 'allowed-tools'] as const) {
-    if (key in fields && typeof fields[key] !== 'string') soft.push(issue([key], `"${key}" must be a string`));
+    if (key in fields && typeof fields[key] !== 'string')
+      soft.push(issue([key], `"${key}" must be a string`));
   }
   if (typeof fields.compatibility === 'string' && fields.compatibility.length > COMPATIBILITY_MAX_LENGTH) {
-    soft.push(issue(['compatibility'], `"compatibility" is longer than ${COMPATIBILITY_MAX_LENGTH} characters`));
+    soft.push(
+      issue(['compatibility'], `"compatibility" is longer than ${COMPATIBILITY_MAX_LENGTH} characters`),
+    );
   }
   if ('metadata' in fields && !isStringMap(fields.metadata)) {
     soft.push(issue(['metadata'], '"metadata" must map strings to strings (quote numbers and dates)'));
@@ -107,7 +140,11 @@ export function parseSkillMd(text: string, mode: ValidationMode = 'publish'): Sk
   }
 
   if (errors.length > 0) return { skillMd: null, errors, warnings };
-  return { skillMd: { frontmatter: fields as unknown as SkillFrontmatter, body: split.body }, errors, warnings };
+  return {
+    skillMd: { frontmatter: fields as unknown as SkillFrontmatter, body: split.body },
+    errors,
+    warnings,
+  };
 }
 
 interface Split {

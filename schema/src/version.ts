@@ -12,7 +12,8 @@ const RANGE_OPTIONS = { loose: false, includePrerelease: false } as const;
  * `=1.2.3` and `1.0.0+build` are all refused, so a version string is also a stable path segment.
  */
 export function isValidVersion(version: unknown): boolean {
-  if (typeof version !== 'string' || version.length > VERSION_MAX_LENGTH || version.includes('+')) return false;
+  if (typeof version !== 'string' || version.length > VERSION_MAX_LENGTH || version.includes('+'))
+    return false;
   const parsed = semver.parse(version, { loose: false });
   return parsed !== null && parsed.version === version;
 }
@@ -27,7 +28,9 @@ export function validateVersion(version: unknown, path = 'version'): Issue[] {
     : version.length > VERSION_MAX_LENGTH
       ? `it is longer than ${VERSION_MAX_LENGTH} characters`
       : 'use MAJOR.MINOR.PATCH with an optional -prerelease, e.g. 1.2.3 or 2.0.0-beta.1';
-  return [{ path, code: 'VERSION_INVALID', message: `"${printable(version)}" is not a valid version: ${reason}` }];
+  return [
+    { path, code: 'VERSION_INVALID', message: `"${printable(version)}" is not a valid version: ${reason}` },
+  ];
 }
 
 /** node-semver range syntax, never loose, pre-releases only when the range names one. */
@@ -63,7 +66,8 @@ export function compareVersions(a: string, b: string): number {
  * parsers read it): say so, because the fix is to quote the value.
  */
 function notAStringMessage(what: string, value: unknown): string {
-  if (typeof value === 'number') return `the ${what} must be a string, but YAML read it as a number: quote it`;
+  if (typeof value === 'number')
+    return `the ${what} must be a string, but YAML read it as a number: quote it`;
   if (value instanceof Date) return `the ${what} must be a string, but YAML read it as a date: quote it`;
   return `the ${what} must be a string`;
 }

@@ -12,23 +12,21 @@ export interface YamlResult {
  * keys, and few aliases (no billion-laughs expansion).
  */
 export function parseYaml(text: string, file: string, code: ErrorCode): YamlResult {
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: true });
   const errors: Issue[] = doc.errors.map((error) => ({
     path: file,
     code,
-    message: `${file} is not valid YAML: ${error.message.split('\n')[0]}${linePos(error.linePos)}`,
+    message: `${file} is not valid YAML: ${(error.message.split('\n')[0] ?? '').replace(/:$/, '')}`,
   }));
   if (errors.length > 0) return { value: undefined, errors };
   try {
     return { value: doc.toJS({ maxAliasCount: 50 }), errors: [] };
   } catch (error) {
-    return { value: undefined, errors: [{ path: file, code, message: `${file}: ${(error as Error).message}` }] };
+    return {
+      value: undefined,
+      errors: [{ path: file, code, message: `${file}: ${(error as Error).message}` }],
+    };
   }
-}
-
-function linePos(pos: readonly { line: number; col: number }[] | undefined): string {
-  const first = pos?.[0];
-  return first === undefined ? '' : ` (line ${first.line}, column ${first.col})`;
 }
 
 /** `a.b.0` style path for issues, from a list of keys. */
