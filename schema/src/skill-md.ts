@@ -39,6 +39,7 @@ const ALLOWED_KEYS = new Set([
   'allowed-tools',
 ]);
 // `<` and `>` are refused because agents paste descriptions into XML-like prompt blocks.
+// eslint-disable-next-line no-control-regex -- control characters are what this refuses
 const DESCRIPTION_FORBIDDEN = /[<>\u0000-\u001f\u007f]/;
 
 /**
