@@ -1,0 +1,3 @@
+import { runExit } from './cli.js';
+
+void runExit(process.argv.slice(2));
