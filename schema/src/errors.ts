@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   ARCHIVE_DESTINATION_EXISTS: 'the extraction destination already exists',
 
   INDEX_LINE_INVALID: 'an index or feed line is not valid',
+  INDEX_CONFIG_INVALID: "an index's config.json is not valid",
+  FEED_HEAD_INVALID: 'feed/head.json is not valid',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

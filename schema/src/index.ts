@@ -5,3 +5,4 @@ export * from './manifest.js';
 export * from './skill-md.js';
 export * from './openai-tool.js';
 export * from './package.js';
+export * from './lines/index.js';
