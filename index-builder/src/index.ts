@@ -1,2 +1,26 @@
-// This workspace is built by a later issue (see `issues`); it exports nothing yet.
-export {};
+export { writeTreeChanges, type GitRepo, type TreeChanges } from './git-tree.js';
+export {
+  INDEX_BRANCH,
+  INDEX_REF,
+  REGISTRY_AUTHOR,
+  headCommit,
+  indexRepo,
+  readCommitted,
+  type IndexRepo,
+} from './repo.js';
+export { initIndex, newEpoch, TEMPLATE_DIR, type InitOptions, type InitResult } from './init.js';
+export {
+  appendFeed,
+  openIndex,
+  type AppendOptions,
+  type AppendResult,
+  type CommittedIndex,
+  type HeadSigner,
+} from './writer.js';
+export {
+  ARCHIVE_REF_PREFIX,
+  gcAuto,
+  hasSystemGit,
+  squashHistory,
+  type SquashResult,
+} from './housekeeping.js';

@@ -42,6 +42,10 @@ export const ERROR_CODES = {
   INDEX_LINE_INVALID: 'an index or feed line is not valid',
   INDEX_CONFIG_INVALID: "an index's config.json is not valid",
   FEED_HEAD_INVALID: 'feed/head.json is not valid',
+  INDEX_INCONSISTENT: 'an index file does not match the digest the synced feed gives for it',
+  FEED_CHAIN_BROKEN: 'a feed line does not follow the one before it in the hash chain',
+  SNAPSHOT_INVALID: 'a catalog snapshot does not match feed/head.json or is damaged',
+  INDEX_WRITE_CONFLICT: 'the feed lines do not continue the index, or the index is not where it should be',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

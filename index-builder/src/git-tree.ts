@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import git from 'isomorphic-git';
+
+/** A repository opened for object writes: `gitdir` is the `.git` folder (or a bare repository). */
+export interface GitRepo {
+  gitdir: string;
+}
+
+/** New bytes for a path, or null to delete it. Paths use `/` and never start with one. */
+export type TreeChanges = ReadonlyMap<string, Uint8Array | null>;
+
+interface TreeEntry {
+  mode: string;
+  path: string;
+  oid: string;
+  type: 'blob' | 'tree' | 'commit';
+}
+
+/**
+ * Writes the blobs and only the trees on the changed paths, and returns the new root tree.
+ * The cost follows the number of changes and the depth of the tree, never the size of the index:
+ * untouched subtrees keep their object ids and are not read.
+ */
+export async function writeTreeChanges(
+  repo: GitRepo,
+  baseTree: string | null,
+  changes: TreeChanges,
+): Promise<string> {
+  const blobs = new Map<string, string | null>();
+  for (const [path, bytes] of changes) {
+    blobs.set(path, bytes === null ? null : await git.writeBlob({ fs, gitdir: repo.gitdir, blob: bytes }));
+  }
+  const root = await rewriteTree(repo, baseTree, blobs);
+  return root ?? (await git.writeTree({ fs, gitdir: repo.gitdir, tree: [] }));
+}
+
+async function rewriteTree(
+  repo: GitRepo,
+  treeOid: string | null,
+  changes: ReadonlyMap<string, string | null>,
+): Promise<string | null> {
+  const entries = new Map<string, TreeEntry>();
+  if (treeOid !== null) {
+    const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid: treeOid });
+    for (const entry of tree) entries.set(entry.path, entry);
+  }
+  const below = new Map<string, Map<string, string | null>>();
+  for (const [path, oid] of changes) {
+    const slash = path.indexOf('/');
+    if (slash === -1) {
+      if (oid === null) entries.delete(path);
+      else entries.set(path, { mode: '100644', path, oid, type: 'blob' });
+      continue;
+    }
+    const head = path.slice(0, slash);
+    let sub = below.get(head);
+    if (sub === undefined) below.set(head, (sub = new Map()));
+    sub.set(path.slice(slash + 1), oid);
+  }
+  for (const [name, sub] of below) {
+    const existing = entries.get(name);
+    const oid = await rewriteTree(repo, existing?.type === 'tree' ? existing.oid : null, sub);
+    if (oid === null) entries.delete(name);
+    else entries.set(name, { mode: '040000', path: name, oid, type: 'tree' });
+  }
+  if (entries.size === 0) return null;
+  return git.writeTree({ fs, gitdir: repo.gitdir, tree: [...entries.values()] });
+}

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import type { GitRepo } from './git-tree.js';
+
+/** The branch the registry writes; clients fetch it at depth 1. */
+export const INDEX_BRANCH = 'main';
+export const INDEX_REF = `refs/heads/${INDEX_BRANCH}`;
+
+/** Who the index commits are by: the registry, never a person. */
+export const REGISTRY_AUTHOR = { name: 'skills registry', email: 'registry@skills.invalid' };
+
+/** An index repository: a work tree that static hosting serves, and its `.git`. */
+export interface IndexRepo extends GitRepo {
+  dir: string;
+}
+
+export function indexRepo(dir: string): IndexRepo {
+  const root = path.resolve(dir);
+  return { dir: root, gitdir: path.join(root, '.git') };
+}
+
+/** The commit the branch points at, or null in a repository without commits. */
+export async function headCommit(repo: IndexRepo): Promise<string | null> {
+  try {
+    return await git.resolveRef({ fs, gitdir: repo.gitdir, ref: INDEX_REF });
+  } catch {
+    return null;
+  }
+}
+
+/** A file as committed, or null when the commit does not have it. */
+export async function readCommitted(
+  repo: IndexRepo,
+  commit: string,
+  filepath: string,
+): Promise<Buffer | null> {
+  try {
+    const { blob } = await git.readBlob({ fs, gitdir: repo.gitdir, oid: commit, filepath });
+    return Buffer.from(blob);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'NotFoundError') return null;
+    throw error;
+  }
+}
+
+export async function treeOf(repo: IndexRepo, commit: string): Promise<string> {
+  const { commit: object } = await git.readCommit({ fs, gitdir: repo.gitdir, oid: commit });
+  return object.tree;
+}
+
+/** Writes a commit on the branch: objects first, the ref last, so a crash leaves the old tip. */
+export async function commitTree(
+  repo: IndexRepo,
+  tree: string,
+  parent: string | null,
+  message: string,
+  time: Date,
+): Promise<string> {
+  const signature = { ...REGISTRY_AUTHOR, timestamp: Math.floor(time.getTime() / 1000), timezoneOffset: 0 };
+  const oid = await git.writeCommit({
+    fs,
+    gitdir: repo.gitdir,
+    commit: {
+      message,
+      tree,
+      parent: parent === null ? [] : [parent],
+      author: signature,
+      committer: signature,
+    },
+  });
+  await git.writeRef({ fs, gitdir: repo.gitdir, ref: INDEX_REF, value: oid, force: true });
+  return oid;
+}
