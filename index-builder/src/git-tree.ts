@@ -1,20 +1,16 @@
-import fs from 'node:fs';
+import { treeBody, writeLooseObject, type TreeEntry } from './loose-objects.js';
+import { syncBackedFs as fs } from './sync-fs.js';
 import git from 'isomorphic-git';
 
 /** A repository opened for object writes: `gitdir` is the `.git` folder (or a bare repository). */
 export interface GitRepo {
   gitdir: string;
+  /** isomorphic-git's object cache, shared by the reads of one batch. */
+  cache?: object;
 }
 
 /** New bytes for a path, or null to delete it. Paths use `/` and never start with one. */
 export type TreeChanges = ReadonlyMap<string, Uint8Array | null>;
-
-interface TreeEntry {
-  mode: string;
-  path: string;
-  oid: string;
-  type: 'blob' | 'tree' | 'commit';
-}
 
 /**
  * Writes the blobs and only the trees on the changed paths, and returns the new root tree.
@@ -28,10 +24,10 @@ export async function writeTreeChanges(
 ): Promise<string> {
   const blobs = new Map<string, string | null>();
   for (const [path, bytes] of changes) {
-    blobs.set(path, bytes === null ? null : await git.writeBlob({ fs, gitdir: repo.gitdir, blob: bytes }));
+    blobs.set(path, bytes === null ? null : writeLooseObject(repo.gitdir, 'blob', bytes));
   }
   const root = await rewriteTree(repo, baseTree, blobs);
-  return root ?? (await git.writeTree({ fs, gitdir: repo.gitdir, tree: [] }));
+  return root ?? writeLooseObject(repo.gitdir, 'tree', Buffer.alloc(0));
 }
 
 async function rewriteTree(
@@ -41,7 +37,7 @@ async function rewriteTree(
 ): Promise<string | null> {
   const entries = new Map<string, TreeEntry>();
   if (treeOid !== null) {
-    const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid: treeOid });
+    const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid: treeOid, cache: repo.cache });
     for (const entry of tree) entries.set(entry.path, entry);
   }
   const below = new Map<string, Map<string, string | null>>();
@@ -64,5 +60,5 @@ async function rewriteTree(
     else entries.set(name, { mode: '040000', path: name, oid, type: 'tree' });
   }
   if (entries.size === 0) return null;
-  return git.writeTree({ fs, gitdir: repo.gitdir, tree: [...entries.values()] });
+  return writeLooseObject(repo.gitdir, 'tree', treeBody(entries.values()));
 }

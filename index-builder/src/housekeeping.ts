@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
+import { syncBackedFs as fs } from './sync-fs.js';
 import { promisify } from 'node:util';
 import git from 'isomorphic-git';
 import { formatTimestamp, SkillsError } from '@skills/schema';

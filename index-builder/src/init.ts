@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
+import { syncBackedFs as fs } from './sync-fs.js';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import git from 'isomorphic-git';
@@ -74,6 +74,6 @@ export async function initIndex(dir: string, options: InitOptions): Promise<Init
   await git.init({ fs, dir: repo.dir, defaultBranch: INDEX_BRANCH });
   const tree = await writeTreeChanges(repo, null, changes);
   const commit = await commitTree(repo, tree, null, `Create the index (epoch ${epoch})\n`, time);
-  await writeWorkTree(repo.dir, changes);
+  writeWorkTree(repo.dir, changes);
   return { dir: repo.dir, epoch, commit };
 }

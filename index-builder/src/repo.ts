@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { syncBackedFs as fs } from './sync-fs.js';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import type { GitRepo } from './git-tree.js';
@@ -15,9 +15,10 @@ export interface IndexRepo extends GitRepo {
   dir: string;
 }
 
+/** A fresh handle per operation: its object cache must not outlive one batch. */
 export function indexRepo(dir: string): IndexRepo {
   const root = path.resolve(dir);
-  return { dir: root, gitdir: path.join(root, '.git') };
+  return { dir: root, gitdir: path.join(root, '.git'), cache: {} };
 }
 
 /** The commit the branch points at, or null in a repository without commits. */
@@ -36,7 +37,13 @@ export async function readCommitted(
   filepath: string,
 ): Promise<Buffer | null> {
   try {
-    const { blob } = await git.readBlob({ fs, gitdir: repo.gitdir, oid: commit, filepath });
+    const { blob } = await git.readBlob({
+      fs,
+      gitdir: repo.gitdir,
+      oid: commit,
+      filepath,
+      cache: repo.cache,
+    });
     return Buffer.from(blob);
   } catch (error) {
     if ((error as { code?: string }).code === 'NotFoundError') return null;
@@ -45,7 +52,12 @@ export async function readCommitted(
 }
 
 export async function treeOf(repo: IndexRepo, commit: string): Promise<string> {
-  const { commit: object } = await git.readCommit({ fs, gitdir: repo.gitdir, oid: commit });
+  const { commit: object } = await git.readCommit({
+    fs,
+    gitdir: repo.gitdir,
+    oid: commit,
+    cache: repo.cache,
+  });
   return object.tree;
 }
 

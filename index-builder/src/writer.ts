@@ -145,7 +145,7 @@ export async function appendFeed(dir: string, options: AppendOptions): Promise<A
   const tree = await writeTreeChanges(repo, await treeOf(repo, commit), changes);
   const message = commitMessage(index.head.seq, seq, summary);
   const next = await commitTree(repo, tree, commit, message, time);
-  await writeWorkTree(repo.dir, changes);
+  writeWorkTree(repo.dir, changes);
   return { commit: next, head, changed: [...changes.keys()].sort() };
 }
 
