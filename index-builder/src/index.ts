@@ -13,7 +13,8 @@ export {
   appendFeed,
   openIndex,
   type AppendOptions,
-  type AppendResult,
+  type WriteResult,
+  type CommitOptions,
   type CommittedIndex,
   type HeadSigner,
 } from './writer.js';
@@ -24,3 +25,11 @@ export {
   squashHistory,
   type SquashResult,
 } from './housekeeping.js';
+export { isProjectionPath, rebuild, type RebuildResult } from './rebuild.js';
+export {
+  buildSnapshot,
+  commitSnapshot,
+  SNAPSHOTS_DIR,
+  writeSnapshot,
+  type BuiltSnapshot,
+} from './snapshot.js';
