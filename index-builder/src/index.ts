@@ -33,3 +33,4 @@ export {
   writeSnapshot,
   type BuiltSnapshot,
 } from './snapshot.js';
+export { verify, type VerifyOptions, type VerifyProblem, type VerifyReport } from './verify.js';

@@ -46,6 +46,10 @@ export const ERROR_CODES = {
   FEED_CHAIN_BROKEN: 'a feed line does not follow the one before it in the hash chain',
   SNAPSHOT_INVALID: 'a catalog snapshot does not match feed/head.json or is damaged',
   INDEX_WRITE_CONFLICT: 'the feed lines do not continue the index, or the index is not where it should be',
+  HEAD_SIGNATURE_INVALID: 'feed/head.json.asc is missing or does not verify with the registry key',
+  INDEX_KEY_INVALID: 'a file under keys/ is not a public key named by its primary fingerprint',
+  INDEX_TREE_INVALID:
+    'the index tree differs from its git commit, holds a link or .gitmodules, or git is damaged',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
