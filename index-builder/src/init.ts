@@ -10,10 +10,12 @@ import {
   GENESIS_HASH,
   serializeFeedHead,
   serializeIndexConfig,
-  SkillsError,
+  isFingerprint,
   type IndexConfig,
 } from '@skills/schema';
 import { writeTreeChanges } from './git-tree.js';
+import { writeConflict } from './render.js';
+import type { HeadSigner } from './writer.js';
 import { commitTree, INDEX_BRANCH, indexRepo } from './repo.js';
 import { writeWorkTree } from './work-tree.js';
 
@@ -28,6 +30,10 @@ export interface InitOptions {
   epoch?: string;
   time?: Date;
   templateDir?: string;
+  /** Signs the first head.json, as every later one is (see appendFeed). */
+  sign?: HeadSigner;
+  /** Public keys to write under keys/<FPR>.asc from the start: the registry's own at least. */
+  keys?: Readonly<Record<string, string>>;
 }
 
 export interface InitResult {
@@ -49,9 +55,7 @@ export async function initIndex(dir: string, options: InitOptions): Promise<Init
   const repo = indexRepo(dir);
   await mkdir(repo.dir, { recursive: true });
   if ((await readdir(repo.dir)).length > 0) {
-    throw new SkillsError('INDEX_WRITE_CONFLICT', `${repo.dir} is not empty`, {
-      hint: 'Create a new index in an empty folder.',
-    });
+    throw writeConflict(`${repo.dir} is not empty: create a new index in an empty folder`);
   }
   const time = options.time ?? new Date();
   const epoch = options.epoch ?? newEpoch(time);
@@ -69,7 +73,13 @@ export async function initIndex(dir: string, options: InitOptions): Promise<Init
     snapshot: null,
     expires: null,
   } as const;
-  changes.set(FEED_HEAD_PATH, serializeFeedHead({ ...head, time: formatTimestamp(time) }));
+  for (const [fingerprint, armored] of Object.entries(options.keys ?? {})) {
+    if (!isFingerprint(fingerprint)) throw writeConflict(`"${fingerprint}" is not a key fingerprint`);
+    changes.set(`keys/${fingerprint}.asc`, Buffer.from(armored));
+  }
+  const headBytes = serializeFeedHead({ ...head, time: formatTimestamp(time) });
+  changes.set(FEED_HEAD_PATH, headBytes);
+  if (options.sign) changes.set(`${FEED_HEAD_PATH}.asc`, Buffer.from(await options.sign(headBytes)));
 
   await git.init({ fs, dir: repo.dir, defaultBranch: INDEX_BRANCH });
   const tree = await writeTreeChanges(repo, null, changes);

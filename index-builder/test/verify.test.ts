@@ -530,6 +530,17 @@ describe('verify: head.json and its signature', () => {
     });
   }
 
+  it('passes a fresh index whose first head init signed', async () => {
+    await initIndex(dir, {
+      config: { ...CONFIG, signing_key: fingerprint },
+      epoch: 'e1',
+      time: TIME,
+      sign: signer,
+      keys: { [fingerprint]: publicKey.armor() },
+    });
+    expectOk(await verify(dir, { publicKey: publicKey.armor() }));
+  });
+
   it('passes a head signed by the registry key, with the pinned key and with the index own key', async () => {
     await buildSigned();
     expectOk(await verify(dir, { publicKey: publicKey.armor() }));
