@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FEED_HEAD_PATH } from '@skills/schema';
 import type { TreeChanges } from './git-tree.js';
@@ -21,6 +21,7 @@ export function writeWorkTree(dir: string, changes: TreeChanges): void {
     const target = path.join(dir, ...file.split('/'));
     if (bytes === null) {
       rmSync(target, { force: true });
+      removeEmptyParents(dir, path.dirname(target));
       continue;
     }
     const parent = path.dirname(target);
@@ -31,5 +32,16 @@ export function writeWorkTree(dir: string, changes: TreeChanges): void {
     const temp = `${target}.tmp-${randomBytes(6).toString('hex')}`;
     writeFileSync(temp, bytes);
     renameSync(temp, target);
+  }
+}
+
+/** A purged skill leaves no empty shard folders behind (git does not track them either). */
+function removeEmptyParents(root: string, folder: string): void {
+  for (let at = folder; at.startsWith(`${root}${path.sep}`); at = path.dirname(at)) {
+    try {
+      rmdirSync(at);
+    } catch {
+      return; // not empty (or already gone): nothing above it is empty either
+    }
   }
 }
