@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { RegistryContext } from '../context.js';
+import { errorHandler, notFound } from './problem.js';
+
+/** JSON bodies are small (logins, tokens, keys); tarballs come as multipart with their own caps. */
+export const JSON_BODY_LIMIT = '64kb';
+
+/**
+ * The Express application: request ids and logs, security headers, the JSON body cap, the
+ * feature routers in order, and one problem+json envelope for everything that goes wrong.
+ */
+export function createApp(ctx: RegistryContext, routers: readonly Router[]): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.trustProxy);
+  app.set('etag', false); // static files carry their own; API answers are not cached
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"] } } }));
+  app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true }));
+  for (const router of routers) app.use(router);
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}
