@@ -36,7 +36,8 @@ CREATE TABLE api_tokens (
   expires_at   timestamptz NOT NULL,
   last_used_at timestamptz,
   revoked_at   timestamptz,
-  CHECK (expires_at <= created_at + interval '90 days')
+  -- In hours: '90 days' is calendar days in the session's time zone, 89 d 23 h across a DST change.
+  CHECK (expires_at <= created_at + interval '2160 hours')
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id);
 
