@@ -1,0 +1,186 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * The content-addressed blob store (DESIGN §2): `<dir>/sha256/<hex>` holds a tarball and
+ * `<dir>/sha256/<hex>.asc` its detached signature. A blob is written to a temp file, fsynced, and
+ * hard-linked to its name, so it appears complete or not at all and two writers of the same bytes
+ * cannot clobber each other. The filesystem is the only backend today; these functions are the
+ * seam an S3-compatible store would replace (DESIGN §8).
+ */
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+export type BlobErrorCode = 'blob_digest_invalid' | 'blob_missing' | 'blob_corrupt';
+
+export class BlobError extends Error {
+  constructor(
+    readonly code: BlobErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BlobError';
+  }
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `<dir>/sha256/<hex>`; refuses anything but 64 lowercase hex digits, so no digest becomes a path trick. */
+export function blobPath(dir: string, sha256: string): string {
+  if (!DIGEST.test(sha256)) {
+    throw new BlobError('blob_digest_invalid', `"${sha256.slice(0, 80)}" is not a sha256 digest`);
+  }
+  return path.join(dir, 'sha256', sha256);
+}
+
+export function signaturePath(dir: string, sha256: string): string {
+  return `${blobPath(dir, sha256)}.asc`;
+}
+
+/**
+ * Stores bytes under their sha256 and returns it. Created only if absent; a blob already there is
+ * kept when its digest is right, and replaced (atomically) only when it is not: a damaged blob is
+ * as good as absent.
+ */
+export async function putBlob(dir: string, bytes: Uint8Array): Promise<string> {
+  const digest = sha256Hex(bytes);
+  const target = blobPath(dir, digest);
+  if (await exists(target)) {
+    if ((await digestOfFile(target)) === digest) return digest;
+    await writeDurably(target, bytes, 'replace');
+    return digest;
+  }
+  await writeDurably(target, bytes, 'create');
+  return digest;
+}
+
+/**
+ * Stores the detached signature of blob `sha256`, only if none is stored yet (the first upload's
+ * signature stays: a republish of the same bytes by the same signer answers with the original).
+ * Returns true when this call created it.
+ */
+export async function putSignature(
+  dir: string,
+  sha256: string,
+  signature: string | Uint8Array,
+): Promise<boolean> {
+  const target = signaturePath(dir, sha256);
+  if (await exists(target)) return false;
+  return writeDurably(target, typeof signature === 'string' ? Buffer.from(signature) : signature, 'create');
+}
+
+export async function hasBlob(dir: string, sha256: string): Promise<boolean> {
+  return exists(blobPath(dir, sha256));
+}
+
+/** The blob's bytes, after checking they still have the digest they are named by. */
+export async function readBlob(dir: string, sha256: string): Promise<Buffer> {
+  const file = blobPath(dir, sha256);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new BlobError('blob_missing', `the blob ${sha256} is not in the store`);
+    }
+    throw error;
+  }
+  const actual = sha256Hex(bytes);
+  if (actual !== sha256) {
+    throw new BlobError('blob_corrupt', `the blob ${sha256} has the sha256 ${actual}: it was altered`);
+  }
+  return bytes;
+}
+
+/** The stored signature of a blob, or null when there is none. */
+export async function readSignature(dir: string, sha256: string): Promise<Buffer | null> {
+  try {
+    return await readFile(signaturePath(dir, sha256));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** sha256 of an open file, read through the handle (so of the very inode that was opened). */
+export async function digestOfHandle(handle: FileHandle): Promise<string> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 16);
+  for (let position = 0; ;) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return hash.digest('hex');
+}
+
+async function digestOfFile(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    return await digestOfHandle(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes bytes to a temp file in the target's folder and fsyncs it; then either hard-links it to
+ * the target (`create`: never overwrites; another writer's copy wins) or renames it over the target
+ * (`replace`), and fsyncs the folder so the name survives a crash. Returns true when this call
+ * placed the target.
+ */
+export async function writeDurably(
+  target: string,
+  bytes: Uint8Array,
+  mode: 'create' | 'replace',
+): Promise<boolean> {
+  const folder = path.dirname(target);
+  await mkdir(folder, { recursive: true });
+  const temp = path.join(folder, `.tmp-${randomBytes(8).toString('hex')}`);
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  let placed = true;
+  try {
+    if (mode === 'replace') await rename(temp, target);
+    else await link(temp, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    placed = false;
+  } finally {
+    await rm(temp, { force: true });
+  }
+  await syncFolder(folder);
+  return placed;
+}
+
+/** fsync of a directory: makes a new name durable. Some filesystems refuse it; the data is synced anyway. */
+export async function syncFolder(folder: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(folder, 'r');
+    await handle.sync();
+  } catch {
+    // EISDIR/EINVAL/EPERM on filesystems without directory fsync: nothing better to do.
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}

@@ -1,0 +1,198 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { testDatabases } from './databases.js';
+import type { TestRegistry } from './harness.js';
+import {
+  addPublisher,
+  buildPackage,
+  countRows,
+  newKey,
+  publish,
+  registerKey,
+  signTarball,
+  startPublishRegistry,
+} from './publish-helpers.js';
+
+const HOUR = 60 * 60 * 1000;
+
+describe.each(testDatabases)('who may publish what, on $kind', (database) => {
+  let registry: TestRegistry;
+  afterEach(async () => {
+    await registry?.close();
+  });
+
+  it('refuses signatures by the wrong, revoked or expired key, over other bytes or stale', async () => {
+    registry = await startPublishRegistry(database);
+    const ada = await addPublisher(registry, 'ada');
+    const bob = await addPublisher(registry, 'bob');
+    const keyless = await addPublisher(registry, 'cyd', { key: false });
+    const tarball = await buildPackage({ name: 'demo', version: '1.0.0' });
+    const now = registry.ctx.now();
+    const revoked = await newKey();
+    await registerKey(registry.db, ada.id, revoked, { revokedAt: new Date(now.getTime() - HOUR) });
+    const expired = await newKey();
+    await registerKey(registry.db, ada.id, expired, { expiresAt: new Date(now.getTime() - 60_000) });
+    const before = await countRows(registry.db);
+
+    const cases: [string, string, typeof ada][] = [
+      ['signature_unknown_key', await signTarball(tarball, bob.key), ada],
+      ['signature_unknown_key', await signTarball(tarball, await newKey()), ada],
+      ['signature_unknown_key', await signTarball(tarball, ada.key), keyless],
+      ['signature_key_revoked', await signTarball(tarball, revoked), ada],
+      ['signature_key_expired', await signTarball(tarball, expired), ada],
+      ['signature_invalid', await signTarball(Buffer.from('other bytes'), ada.key), ada],
+      ['signature_stale', await signTarball(tarball, ada.key, new Date(now.getTime() - HOUR)), ada],
+      ['signature_stale', await signTarball(tarball, ada.key, new Date(now.getTime() + 6 * 60_000)), ada],
+      ['signature_invalid', 'not a signature', ada],
+    ];
+    for (const [code, signature, who] of cases) {
+      const answer = await publish(registry, who, tarball, { signature });
+      expect(answer.body, code).toMatchObject({ status: 422, code });
+    }
+    expect(await countRows(registry.db)).toEqual(before);
+    // Within the window either way is fine.
+    const recent = await signTarball(tarball, ada.key, new Date(now.getTime() - 4 * 60_000));
+    expect((await publish(registry, ada, tarball, { signature: recent })).status).toBe(201);
+  });
+
+  it('refuses reserved names and names confusable with someone else’s skill', async () => {
+    registry = await startPublishRegistry(database);
+    const ada = await addPublisher(registry, 'ada');
+    const bob = await addPublisher(registry, 'bob');
+    expect(
+      (await publish(registry, ada, await buildPackage({ name: 'model', version: '1.0.0' }))).status,
+    ).toBe(201);
+    const before = await countRows(registry.db);
+
+    for (const name of ['admin', 'adm1n', 'well-known', 'com1', 'skills']) {
+      const answer = await publish(registry, ada, await buildPackage({ name, version: '1.0.0' }));
+      expect(answer.body, name).toMatchObject({ status: 422, code: 'name_reserved' });
+    }
+    for (const name of ['rnodel', 'mode1', 'mo-del', 'rnode1']) {
+      const answer = await publish(registry, bob, await buildPackage({ name, version: '1.0.0' }));
+      expect(answer.body, name).toMatchObject({ status: 403, code: 'name_confusable' });
+    }
+    const taken = await publish(registry, bob, await buildPackage({ name: 'model', version: '2.0.0' }));
+    expect(taken.body).toMatchObject({ status: 403, code: 'not_owner' });
+    expect(await countRows(registry.db)).toEqual(before);
+
+    // The owner of "model" may take a look-alike; the skeleton keeps pointing at the first skill.
+    expect(
+      (await publish(registry, ada, await buildPackage({ name: 'mode1', version: '1.0.0' }))).status,
+    ).toBe(201);
+    const { rows } = await registry.db.query<{ n: number }>('SELECT count(*)::integer AS n FROM skeletons');
+    expect(rows[0]!.n).toBe(1);
+    // An owner added to "model" later may too.
+    await registry.db.query(
+      `INSERT INTO owners (skill_id, user_id) SELECT id, $1 FROM skills WHERE name = 'model'`,
+      [bob.id],
+    );
+    expect(
+      (await publish(registry, bob, await buildPackage({ name: 'rnodel', version: '1.0.0' }))).status,
+    ).toBe(201);
+  });
+
+  it('checks the token scopes and name patterns; a session may do everything', async () => {
+    registry = await startPublishRegistry(database);
+    const ada = await addPublisher(registry, 'ada');
+    const onlyUpdate = await ada.tokenWith(['publish-update']);
+    const onlyNew = await ada.tokenWith(['publish-new']);
+    const otherSkill = await ada.tokenWith(['publish-new', 'publish-update'], ['other']);
+    const prefixed = await ada.tokenWith(['publish-new', 'publish-update'], ['demo*']);
+    const yankOnly = await ada.tokenWith(['yank', 'owners']);
+    const v1 = await buildPackage({ name: 'demo', version: '1.0.0' });
+    const v2 = await buildPackage({ name: 'demo', version: '2.0.0' });
+    const before = await countRows(registry.db);
+
+    for (const token of [onlyUpdate, otherSkill, yankOnly]) {
+      expect((await publish(registry, ada, v1, { token })).body).toMatchObject({
+        status: 403,
+        code: 'insufficient_scope',
+      });
+    }
+    expect(await countRows(registry.db)).toEqual(before);
+    expect((await publish(registry, ada, v1, { token: onlyNew })).status).toBe(201);
+    expect((await publish(registry, ada, v2, { token: onlyNew })).body).toMatchObject({
+      status: 403,
+      code: 'insufficient_scope',
+    });
+    expect((await publish(registry, ada, v2, { token: otherSkill })).body).toMatchObject({
+      code: 'insufficient_scope',
+    });
+    expect((await publish(registry, ada, v2, { token: onlyUpdate })).status).toBe(201);
+    const demoTwo = await buildPackage({ name: 'demo-two', version: '1.0.0' });
+    expect((await publish(registry, ada, demoTwo, { token: prefixed })).status).toBe(201);
+    const session = await ada.session();
+    const v3 = await buildPackage({ name: 'demo', version: '3.0.0' });
+    expect((await publish(registry, ada, v3, { token: session })).status).toBe(201);
+    expect((await publish(registry, ada, v3, { token: 'skl_broken' })).body).toMatchObject({
+      status: 401,
+      code: 'invalid_credential',
+    });
+  });
+
+  it('refuses other bytes under a taken version forever: also when yanked or purged', async () => {
+    registry = await startPublishRegistry(database);
+    const ada = await addPublisher(registry, 'ada');
+    const original = await buildPackage({ name: 'demo', version: '1.0.0' });
+    const first = await publish(registry, ada, original);
+    expect(first.status).toBe(201);
+    const other = await buildPackage({ name: 'demo', version: '1.0.0', description: 'Changed.' });
+    const before = await countRows(registry.db);
+
+    expect((await publish(registry, ada, other)).body).toMatchObject({ status: 409, code: 'version_exists' });
+    // The same bytes signed by another of the publisher's keys: another signer, so a conflict too.
+    const second = await newKey();
+    await registerKey(registry.db, ada.id, second);
+    const bySecond = await signTarball(original, second, registry.ctx.now());
+    expect((await publish(registry, ada, original, { signature: bySecond })).body).toMatchObject({
+      status: 409,
+      code: 'version_exists',
+    });
+
+    await registry.db.query("UPDATE versions SET yanked = true, yank_reason = 'bad'");
+    expect((await publish(registry, ada, other)).body).toMatchObject({ status: 409, code: 'version_exists' });
+    const replay = await publish(registry, ada, original);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual(first.body);
+
+    await registry.db.query('UPDATE versions SET purged_at = now()');
+    expect((await publish(registry, ada, other)).body).toMatchObject({ status: 409, code: 'version_exists' });
+    expect((await publish(registry, ada, original)).body).toMatchObject({
+      status: 409,
+      code: 'version_exists',
+    });
+    expect(await countRows(registry.db)).toEqual(before);
+  });
+
+  it('limits new names and new versions per user with 429 and Retry-After', async () => {
+    registry = await startPublishRegistry(database);
+    const ada = await addPublisher(registry, 'ada');
+    for (let i = 0; i < 10; i += 1) {
+      const answer = await publish(
+        registry,
+        ada,
+        await buildPackage({ name: `pkg-${'abcdefghkm'[i]}`, version: '1.0.0' }),
+      );
+      expect(answer.status).toBe(201);
+    }
+    const before = await countRows(registry.db);
+    const eleventh = await publish(registry, ada, await buildPackage({ name: 'pkg-z', version: '1.0.0' }));
+    expect(eleventh.body).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(Number(eleventh.headers.get('retry-after'))).toBeGreaterThan(0);
+    // New versions have their own bucket; empty it by hand (100 publishes would only cost time).
+    await registry.db.query(`INSERT INTO rate_buckets (key, tokens, updated_at) VALUES ($1, 0, $2)`, [
+      `new-version:user:${ada.id}`,
+      registry.ctx.now(),
+    ]);
+    const version = await publish(registry, ada, await buildPackage({ name: 'pkg-b', version: '2.0.0' }));
+    expect(version.body).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(await countRows(registry.db)).toEqual(before);
+    // A retry of an existing version costs nothing and still answers.
+    const replay = await publish(registry, ada, await buildPackage({ name: 'pkg-b', version: '1.0.0' }));
+    expect(replay.status).toBe(200);
+    // A minute later one more new name fits.
+    registry.setNow(new Date(Date.now() + 61_000));
+    const later = await publish(registry, ada, await buildPackage({ name: 'pkg-z', version: '1.0.0' }));
+    expect(later.status).toBe(201);
+  });
+});
