@@ -1,0 +1,109 @@
+import { GENESIS_HASH } from '@skills/schema';
+import type { RegistryContext } from '../context.js';
+import { feedRowsFor, planChanges, replaySkill, type FeedCursor } from './changes.js';
+import type { RegistrySigner } from './ensure.js';
+import { renderPending, type RenderResult } from './render.js';
+import {
+  claimJobs,
+  currentEpoch,
+  deleteJobs,
+  feedEnd,
+  insertFeedRows,
+  liveVersions,
+  lockWriter,
+  notifyFeed,
+  skillFeedLines,
+  skillNames,
+  type NewFeedRow,
+} from './sql.js';
+
+/** Jobs claimed per batch unless told otherwise. */
+export const DEFAULT_MAX_JOBS = 100;
+
+export interface FeedAppendResult {
+  epoch: string;
+  /** Jobs claimed and deleted. */
+  jobs: number;
+  /** Distinct skills those jobs named. */
+  skills: number;
+  /** The feed rows appended, in seq order (none for no-op jobs). */
+  lines: { seq: number; op: string; name: string; version: string }[];
+  /** Skills whose change could not be expressed as feed lines (logged; their jobs are dropped). */
+  failed: { name: string; message: string }[];
+}
+
+/**
+ * The SQL half of a batch, in ONE transaction (DESIGN §2): take the writer lock, claim jobs, and
+ * for each skill they name compare its live versions with what its feed lines published, append
+ * one feed row per real change (seq = last seq of the epoch + 1, chained), delete the claimed jobs
+ * and NOTIFY `feed`. Jobs are claimed before the versions are read, so every change a claimed job
+ * announces is seen; a job committed later stays for the next batch.
+ */
+export async function appendFeedRows(
+  ctx: RegistryContext,
+  options: { maxJobs?: number } = {},
+): Promise<FeedAppendResult> {
+  return ctx.db.tx(async (q) => {
+    await lockWriter(q);
+    const epoch = await currentEpoch(q);
+    if (epoch === null) throw new Error('the database has no epoch yet: run ensureIndex first');
+    const jobs = await claimJobs(q, options.maxJobs ?? DEFAULT_MAX_JOBS);
+    const skillIds = [...new Set(jobs.map((job) => job.skill_id))];
+    const names = await skillNames(q, skillIds);
+    const cursor: FeedCursor = { ...((await feedEnd(q, epoch)) ?? { seq: 0, hash: GENESIS_HASH }) };
+    const rows: NewFeedRow[] = [];
+    const lines: FeedAppendResult['lines'] = [];
+    const failed: FeedAppendResult['failed'] = [];
+    for (const id of skillIds) {
+      const name = names.get(id)!;
+      try {
+        const published = replaySkill(await skillFeedLines(q, epoch, id));
+        const changes = planChanges(published, await liveVersions(q, id));
+        const built = feedRowsFor({ id, name }, published, changes, cursor);
+        rows.push(...built);
+        lines.push(...built.map((row) => ({ seq: row.seq, op: row.op, name, version: row.version })));
+      } catch (error) {
+        // A row that cannot become a valid index line (publish checks make this a bug): log it and
+        // drop the job rather than retry it forever; the next job for the skill tries again.
+        const message = (error as Error).message;
+        ctx.logger.error(
+          { err: error, skill: name },
+          'cannot turn the database state of a skill into feed lines',
+        );
+        failed.push({ name, message });
+      }
+    }
+    await insertFeedRows(q, epoch, rows);
+    await deleteJobs(
+      q,
+      jobs.map((job) => job.id),
+    );
+    if (rows.length > 0) await notifyFeed(q, cursor.seq);
+    return { epoch, jobs: jobs.length, skills: skillIds.length, lines, failed };
+  });
+}
+
+export interface BatchResult extends FeedAppendResult {
+  render: RenderResult;
+}
+
+export interface BatchOptions {
+  signer: RegistrySigner;
+  maxJobs?: number;
+}
+
+/**
+ * One batch: the SQL half, then (after COMMIT) the render of every feed row the index lacks,
+ * download files first and head.json last. When the published head is not a prefix of the feed
+ * table the batch claims nothing and returns the refusal: the database must not grow a feed that
+ * forks from what clients hold.
+ */
+export async function runBatch(ctx: RegistryContext, options: BatchOptions): Promise<BatchResult> {
+  const before = await renderPending(ctx, options);
+  if (before.state === 'refused') {
+    return { epoch: before.head.epoch, jobs: 0, skills: 0, lines: [], failed: [], render: before };
+  }
+  const appended = await appendFeedRows(ctx, options);
+  const render = appended.lines.length === 0 ? before : await renderPending(ctx, options);
+  return { ...appended, render };
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  blobPath,
+  hasBlob,
+  putBlob,
+  putSignature,
+  readBlob,
+  readSignature,
+  sha256Hex,
+  signaturePath,
+  writeDurably,
+} from '../src/blobs.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'skills-blobs-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const bytes = Buffer.from('a tarball\n');
+const digest = createHash('sha256').update(bytes).digest('hex');
+
+describe('the blob store', () => {
+  it('stores bytes under sha256/<hex> and reads them back after checking the digest', async () => {
+    expect(await hasBlob(dir, digest)).toBe(false);
+    expect(await putBlob(dir, bytes)).toBe(digest);
+    expect(blobPath(dir, digest)).toBe(path.join(dir, 'sha256', digest));
+    expect(await readFile(blobPath(dir, digest))).toEqual(bytes);
+    expect(await hasBlob(dir, digest)).toBe(true);
+    expect(await readBlob(dir, digest)).toEqual(bytes);
+    expect(await readdir(path.join(dir, 'sha256'))).toEqual([digest]); // no temp file left
+  });
+
+  it('keeps an existing blob, and replaces one whose bytes were altered', async () => {
+    await putBlob(dir, bytes);
+    const before = await stat(blobPath(dir, digest));
+    await putBlob(dir, bytes);
+    expect((await stat(blobPath(dir, digest))).ino).toBe(before.ino);
+    await writeFile(blobPath(dir, digest), 'tampered');
+    await expect(readBlob(dir, digest)).rejects.toMatchObject({ code: 'blob_corrupt' });
+    await putBlob(dir, bytes);
+    expect(await readBlob(dir, digest)).toEqual(bytes);
+  });
+
+  it('writes the same blob from racing writers once, whole', async () => {
+    const digests = await Promise.all(Array.from({ length: 8 }, () => putBlob(dir, bytes)));
+    expect(new Set(digests)).toEqual(new Set([digest]));
+    expect(await readdir(path.join(dir, 'sha256'))).toEqual([digest]);
+  });
+
+  it('stores the first signature of a blob only', async () => {
+    expect(await readSignature(dir, digest)).toBeNull();
+    expect(await putSignature(dir, digest, 'first')).toBe(true);
+    expect(await putSignature(dir, digest, Buffer.from('second'))).toBe(false);
+    expect(await readFile(signaturePath(dir, digest), 'utf8')).toBe('first');
+    expect((await readSignature(dir, digest))?.toString()).toBe('first');
+  });
+
+  it('refuses digests that are not 64 lowercase hex digits, and reports a missing blob', async () => {
+    for (const bad of ['../x', 'A'.repeat(64), 'a'.repeat(63), `${'a'.repeat(64)}/..`]) {
+      expect(() => blobPath(dir, bad)).toThrow(expect.objectContaining({ code: 'blob_digest_invalid' }));
+    }
+    await expect(readBlob(dir, 'b'.repeat(64))).rejects.toMatchObject({ code: 'blob_missing' });
+    expect(sha256Hex(bytes)).toBe(digest);
+  });
+
+  it('never overwrites in create mode, and does in replace mode', async () => {
+    const target = path.join(dir, 'nested', 'file');
+    expect(await writeDurably(target, Buffer.from('one'), 'create')).toBe(true);
+    expect(await writeDurably(target, Buffer.from('two'), 'create')).toBe(false);
+    expect(await readFile(target, 'utf8')).toBe('one');
+    expect(await writeDurably(target, Buffer.from('three'), 'replace')).toBe(true);
+    expect(await readFile(target, 'utf8')).toBe('three');
+    expect(await readdir(path.dirname(target))).toEqual(['file']);
+  });
+});
