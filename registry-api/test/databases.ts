@@ -48,21 +48,39 @@ async function postgresUrl(): Promise<string | null> {
 }
 
 let postgresTemplate: Promise<string> | undefined;
+
+/** A fresh migrated PostgreSQL database for processes of their own: its URL, and how to drop it. */
+export interface ScratchPostgres {
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function scratchDatabase(url: string): Promise<ScratchPostgres> {
+  postgresTemplate ??= createTemplate(url);
+  const template = await postgresTemplate;
+  const name = `skills_t_${randomBytes(6).toString('hex')}`;
+  await admin(url, (client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  return {
+    url: withDatabase(url, name),
+    drop: () =>
+      admin(url, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
+  };
+}
+
 function postgres(url: string): TestDatabase {
   return {
     kind: 'postgres',
     async open() {
-      postgresTemplate ??= createTemplate(url);
-      const template = await postgresTemplate;
-      const name = `skills_t_${randomBytes(6).toString('hex')}`;
-      await admin(url, (client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
-      const db = openPostgres(withDatabase(url, name), { max: 20 });
+      const scratch = await scratchDatabase(url);
+      const db = openPostgres(scratch.url, { max: 20 });
       const close = db.close.bind(db);
       return {
         ...db,
         close: async () => {
           await close();
-          await admin(url, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+          await scratch.drop();
         },
       };
     },
@@ -114,3 +132,8 @@ if (url === null)
   console.warn('PostgreSQL does not answer at 127.0.0.1:5432: the PostgreSQL suites are skipped');
 
 export const testDatabases: readonly TestDatabase[] = url === null ? [pglite] : [pglite, postgres(url)];
+
+/** A scratch PostgreSQL database, or null when no server answers. */
+export function scratchPostgres(): Promise<ScratchPostgres> | null {
+  return url === null ? null : scratchDatabase(url);
+}
