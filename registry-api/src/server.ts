@@ -15,6 +15,7 @@ import type { RegistryConfig } from './config.js';
 import { registryPaths, type RegistryContext } from './context.js';
 import { openDatabase } from './db/open.js';
 import { createApp } from './http/app.js';
+import { openapiRoutes } from './http/openapi.js';
 import { manageRoutes } from './manage/routes.js';
 import { loadOrCreateRegistryKey, type RegistryKey } from './pgp/registry-key.js';
 import { keyRoutes } from './pgp/routes.js';
@@ -116,6 +117,7 @@ export async function startServer(
       keyRoutes(ctx, { requireSession: requireAuth({ session: true }) }),
       publishRoutes(ctx),
       manageRoutes(ctx),
+      openapiRoutes({ config: () => ctx.config }),
       readRoutes(ctx, read.model),
       staticRoutes(ctx),
     ]);

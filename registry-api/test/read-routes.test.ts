@@ -79,6 +79,9 @@ async function storedArchive(
     await writeFile(path.join(dir, 'docs', 'README.md'), '# Usage\n');
     await mkdir(path.join(dir, '.skill'));
     await writeFile(path.join(dir, '.skill', 'openai.json'), '{"type":"function"}\n');
+    // One byte over what the discovery route serves from an archive.
+    await mkdir(path.join(dir, 'assets'));
+    await writeFile(path.join(dir, 'assets', 'big.bin'), Buffer.alloc(1024 * 1024 + 1, 7));
     const packed = await pack(dir);
     await putBlob(registry.ctx.paths.blobs, packed.bytes);
     return {
@@ -345,7 +348,7 @@ describe.each(testDatabases)('the read endpoints on $kind', (database) => {
           type: 'archive',
           url: `${PUBLIC}/dl/pd/f-/pdf-tools/pdf-tools-1.0.0.tgz`,
           digest: `sha256:${pdf.line.sha256}`,
-          files: ['.skill/openai.json', 'SKILL.md', 'docs/README.md', 'skill.yaml'],
+          files: ['.skill/openai.json', 'SKILL.md', 'assets/big.bin', 'docs/README.md', 'skill.yaml'],
         },
       ],
     });
@@ -359,7 +362,11 @@ describe.each(testDatabases)('the read endpoints on $kind', (database) => {
     ]);
   });
 
-  it('serves the small text files of a skill’s latest version from its archive', async () => {
+  it('serves every file of at most 1 MiB of a skill’s latest version from its archive', async () => {
+    const docs = await get(registry, '/.well-known/agent-skills/pdf-tools/docs/README.md');
+    expect(docs.status).toBe(200);
+    expect(docs.body).toBe('# Usage\n');
+
     const skillMd = await get(registry, '/.well-known/agent-skills/pdf-tools/SKILL.md');
     expect(skillMd.status).toBe(200);
     expect(skillMd.body).toBe('---\nname: pdf-tools\ndescription: Reads PDFs\n---\n# pdf-tools\n');
@@ -377,7 +384,7 @@ describe.each(testDatabases)('the read endpoints on $kind', (database) => {
 
   it('answers 404 for files it does not serve, files not in the archive and unknown skills', async () => {
     const cases: [string, string][] = [
-      ['/.well-known/agent-skills/pdf-tools/docs/README.md', 'file_not_served'],
+      ['/.well-known/agent-skills/pdf-tools/assets/big.bin', 'file_not_served'],
       ['/.well-known/agent-skills/pdf-tools/nope.md', 'file_not_found'],
       ['/.well-known/agent-skills/pdf-tools/..%2F..%2Fetc%2Fpasswd', 'file_not_found'],
       ['/.well-known/agent-skills/nope/SKILL.md', 'skill_not_found'],

@@ -2,14 +2,16 @@ import { inspect, type ArchiveContents } from '@skills/schema/archive';
 import { readBlob } from '../blobs.js';
 import type { RegistryContext } from '../context.js';
 
-/** Inspected archives kept in memory: each holds only its small kept files. */
-const CACHED_ARCHIVES = 32;
+/** Inspected archives kept in memory, with their small files. */
+const CACHED_ARCHIVES = 16;
+/** Files up to this size are served; a skill's large assets are in its tarball. */
+export const SERVED_FILE_BYTES = 1024 * 1024;
 
 /**
  * Files of published archives, for `/.well-known/agent-skills/:name/*`. An archive is read from
  * the blob store (its digest checked on the way) and inspected in memory, never extracted; the
- * result is cached by sha256 (a blob never changes). Only the files `inspect` keeps can be
- * served: SKILL.md, skill.yaml and files under `.skill/` of at most 1 MiB.
+ * result is cached by sha256 (a blob never changes). Every file of at most 1 MiB is served, so
+ * a discovery client (Vercel's `skills` reads every path in `files`) can fetch the whole skill.
  */
 export class SkillFiles {
   readonly #ctx: RegistryContext;
@@ -23,7 +25,7 @@ export class SkillFiles {
     let contents = this.#archives.get(sha256);
     if (contents === undefined) {
       contents = readBlob(this.#ctx.paths.blobs, sha256).then((bytes) =>
-        inspect(bytes, this.#ctx.config.archiveLimits),
+        inspect(bytes, this.#ctx.config.archiveLimits, { keep: (file) => file.size <= SERVED_FILE_BYTES }),
       );
       contents.catch(() => this.#archives.delete(sha256));
     } else {

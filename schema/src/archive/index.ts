@@ -25,6 +25,6 @@
 export { DEFAULT_LIMITS, type ArchiveLimits } from './limits.js';
 export type { ArchiveContents, ArchiveFile } from './types.js';
 export { pack, type PackOptions, type PackResult } from './pack.js';
-export { inspect } from './inspect.js';
+export { inspect, type InspectOptions } from './inspect.js';
 export { extract } from './extract.js';
 export { DEFAULT_IGNORES, IGNORE_FILE } from './select.js';

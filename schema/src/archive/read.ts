@@ -29,6 +29,7 @@ export async function readArchive(
   bytes: Uint8Array,
   limits: ArchiveLimits,
   sink?: EntrySink,
+  keep?: (file: ArchiveFile) => boolean,
 ): Promise<ArchiveContents> {
   // First, before any work is spent on an oversized upload.
   if (bytes.length > limits.compressedBytes) {
@@ -73,7 +74,7 @@ export async function readArchive(
           }
           const file = { path: entry.path, size: event.header.size, mode: entry.mode };
           files.push(file);
-          current = { file, chunks: isKept(file) ? [] : undefined };
+          current = { file, chunks: isKept(file) || keep?.(file) === true ? [] : undefined };
           await sink?.fileStart(file);
           break;
         }

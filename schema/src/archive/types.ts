@@ -23,8 +23,8 @@ export interface ArchiveContents {
   /** skill.yaml as UTF-8 text. */
   skillYaml: string;
   /**
-   * A copy of a file kept in memory: SKILL.md, skill.yaml and files under `.skill/` of at most
-   * 1 MiB. Undefined for any other path.
+   * A copy of a file kept in memory: SKILL.md, skill.yaml, files under `.skill/` of at most 1 MiB,
+   * and what `inspect`'s `keep` option asked for. Undefined for any other path.
    */
   readFile(path: string): Buffer | undefined;
 }
