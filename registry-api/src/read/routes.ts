@@ -155,7 +155,7 @@ export function readRoutes(ctx: RegistryContext, model: ReadModel, options: Read
         ? new ApiError(
             404,
             'file_not_served',
-            `"${printable(path)}" is in ${name}@${latest.version} but only SKILL.md, skill.yaml and small .skill/ files are served here; download the archive`,
+            `"${printable(path)}" is in ${name}@${latest.version} but larger than the 1 MiB served here; download the archive`,
             { url: downloadUrl(ctx.config, name, latest.version) },
           )
         : new ApiError(404, 'file_not_found', `${name}@${latest.version} has no file "${printable(path)}"`);
