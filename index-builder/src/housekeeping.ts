@@ -3,7 +3,7 @@ import { syncBackedFs as fs } from './sync-fs.js';
 import { promisify } from 'node:util';
 import git from 'isomorphic-git';
 import { formatTimestamp, SkillsError } from '@skills/schema';
-import { commitTree, headCommit, indexRepo, treeOf } from './repo.js';
+import { commitTree, forgetObjectCache, headCommit, indexRepo, treeOf } from './repo.js';
 
 const run = promisify(execFile);
 
@@ -29,6 +29,7 @@ export async function gcAuto(dir: string): Promise<{ ran: boolean }> {
   if (!(await hasSystemGit())) return { ran: false };
   // Not detached: the caller (the worker, between batches) decides when this may take time.
   await run('git', ['-C', indexRepo(dir).dir, '-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']);
+  forgetObjectCache(dir);
   return { ran: true };
 }
 

@@ -24,7 +24,9 @@ export function writeLooseObject(gitdir: string, type: 'blob' | 'tree', body: Ui
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     const temp = path.join(dir, `tmp_obj_${randomBytes(6).toString('hex')}`);
-    writeFileSync(temp, deflateSync(Buffer.concat([header, body])), { mode: 0o444 });
+    // Level 1, git's own default for loose objects (core.looseCompression): the feed segment
+    // (up to ~700 KiB) is rewritten on every commit, and gc recompresses everything anyway.
+    writeFileSync(temp, deflateSync(Buffer.concat([header, body]), { level: 1 }), { mode: 0o444 });
     renameSync(temp, file);
   }
   return oid;

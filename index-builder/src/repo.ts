@@ -15,10 +15,23 @@ export interface IndexRepo extends GitRepo {
   dir: string;
 }
 
-/** A fresh handle per operation: its object cache must not outlive one batch. */
+// isomorphic-git's object cache per repository, kept between commits: it holds loaded packs and
+// their indexes, which are immutable and named by content. A fresh cache per commit re-read,
+// re-hashed and re-indexed the whole pack every time (663 ms a commit at 100k skills, see
+// docs/BENCHMARKS.md). Forgotten after our own gc, which replaces the packs.
+const objectCaches = new Map<string, object>();
+
 export function indexRepo(dir: string): IndexRepo {
   const root = path.resolve(dir);
-  return { dir: root, gitdir: path.join(root, '.git'), cache: {} };
+  const gitdir = path.join(root, '.git');
+  let cache = objectCaches.get(gitdir);
+  if (cache === undefined) objectCaches.set(gitdir, (cache = {}));
+  return { dir: root, gitdir, cache };
+}
+
+/** Drops the cached packs of a repository (after git gc rewrote them). */
+export function forgetObjectCache(dir: string): void {
+  objectCaches.delete(path.join(path.resolve(dir), '.git'));
 }
 
 /** The commit the branch points at, or null in a repository without commits. */
