@@ -3,6 +3,7 @@ import { isValidName } from '@skills/schema';
 import type { RegistryContext } from '../context.js';
 import { principalOf } from '../http/principal.js';
 import { ApiError } from '../http/problem.js';
+import { pageOf } from '../http/query.js';
 import { enforceRateLimit, RATE_LIMITS, refund, type RateLimits } from '../rate-limit.js';
 import { auditSourceOf, recordAudit } from './audit.js';
 import { objectBody, stringMember } from './body.js';
@@ -28,8 +29,6 @@ export interface AuthRoutesOptions {
 // Longest string member read before the rules look at it: the rules give the precise refusal,
 // this only keeps absurd input from reaching them (the JSON body cap is 64 KiB anyway).
 const RAW_MAX = 1024;
-const DEFAULT_PER_PAGE = 50;
-const MAX_PER_PAGE = 100;
 
 /**
  * Accounts and credentials: sign-up, login and logout, the caller's account, and API tokens
@@ -148,7 +147,7 @@ export function authRoutes(ctx: RegistryContext, options: AuthRoutesOptions = {}
   });
 
   router.get('/api/v1/tokens', ...inSession, async (req, res) => {
-    const { page, perPage } = pageOf(req);
+    const { page, perPage } = pageOf(req.query);
     const { items, total } = await listTokens(ctx.db, principalOf(req).userId, {
       limit: perPage,
       offset: (page - 1) * perPage,
@@ -193,17 +192,4 @@ function tokenJson(record: TokenRecord): Record<string, unknown> {
     expires_at: record.expiresAt.toISOString(),
     last_used_at: record.lastUsedAt?.toISOString() ?? null,
   };
-}
-
-/** The one pagination style of the API: `page` from 1, `per_page` up to 100. */
-function pageOf(req: Request): { page: number; perPage: number } {
-  const read = (name: string, fallback: number, max: number): number => {
-    const value = req.query[name];
-    if (value === undefined) return fallback;
-    if (typeof value !== 'string' || !/^[1-9][0-9]{0,5}$/.test(value) || Number(value) > max) {
-      throw new ApiError(400, 'invalid_query', `${name} must be a whole number from 1 to ${max}`);
-    }
-    return Number(value);
-  };
-  return { page: read('page', 1, 100_000), perPage: read('per_page', DEFAULT_PER_PAGE, MAX_PER_PAGE) };
 }

@@ -1,6 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { RegistryContext } from '../context.js';
 import { ApiError } from '../http/problem.js';
+import { pageOf } from '../http/query.js';
 import { principalOf, type Principal } from '../http/principal.js';
 import { readPublisherKey } from './key-policy.js';
 import {
@@ -14,7 +15,6 @@ import {
 import { createChallenge } from './proof.js';
 
 const FINGERPRINT = /^[0-9A-Fa-f]{40}$/;
-const MAX_PER_PAGE = 100;
 
 /**
  * The caller's OpenPGP keys (DESIGN §5), all behind a session JWT (`requireSession`, handed in so
@@ -54,7 +54,8 @@ export function keyRoutes(
 
   router.get('/api/v1/keys', requireSession, async (req, res) => {
     const principal = principalOf(req);
-    const page = pageOf(req);
+    const { perPage, offset } = pageOf(req.query);
+    const page = { limit: perPage, offset };
     res.json(await listKeys(ctx.db, principal.userId, page));
   });
 
@@ -123,18 +124,4 @@ function reasonOf(req: Request): RevocationReason | null {
   if (!REVOCATION_REASONS.includes(reason as RevocationReason))
     throw invalidBody('reason', `must be one of ${REVOCATION_REASONS.join(', ')}`);
   return reason as RevocationReason;
-}
-
-function pageOf(req: Request): { limit: number; offset: number } {
-  const number = (name: string, fallback: number, max: number): number => {
-    const raw = req.query[name];
-    if (raw === undefined) return fallback;
-    const value = typeof raw === 'string' && /^[0-9]{1,9}$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= 1 && value <= max))
-      throw new ApiError(400, 'invalid_query', `${name} must be a whole number from 1 to ${max}`);
-    return value;
-  };
-  const perPage = number('per_page', MAX_PER_PAGE, MAX_PER_PAGE);
-  const page = number('page', 1, 1_000_000);
-  return { limit: perPage, offset: (page - 1) * perPage };
 }

@@ -6,7 +6,7 @@ import { ApiError } from '../http/problem.js';
 import { indexLineOf } from '../worker/index.js';
 import { DiscoveryIndex, DISCOVERY_MAX_AGE_MS } from './discovery.js';
 import type { ReadModel } from './model.js';
-import { pageOf, searchText } from './params.js';
+import { pageOf, searchText } from '../http/query.js';
 import { liveVersion, ownersOf, pendingJobs, skillExists } from './queries.js';
 import { SkillFiles, contentTypeOf } from './skill-files.js';
 import { downloadUrl, signatureUrl } from './urls.js';

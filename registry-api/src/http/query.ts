@@ -1,5 +1,5 @@
 import { MAX_QUERY_LENGTH } from '@skills/schema/ranking';
-import { ApiError } from '../http/problem.js';
+import { ApiError } from './problem.js';
 
 /** DESIGN §5: one pagination style, `page` (from 1) and `per_page` (1…100, default 20). */
 export interface Page {
