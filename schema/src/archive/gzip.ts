@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import { checkGzipTrailer, GZIP_TRAILER_SIZE, gzipDeflateStart, GzipFramingError } from '../gzip-member.js';
 import { refusal } from './refusal.js';
 
 /**
@@ -6,17 +7,9 @@ import { refusal } from './refusal.js';
  * ("Unix"). Written by hand so the bytes do not depend on the OS byte zlib was built with.
  */
 const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
-const TRAILER_SIZE = 8;
-
-const FLAG_HCRC = 0x02;
-const FLAG_EXTRA = 0x04;
-const FLAG_NAME = 0x08;
-const FLAG_COMMENT = 0x10;
-const FLAG_RESERVED = 0xe0;
-
 /** One gzip member of `data` at level 9. */
 export function gzip(data: Buffer): Buffer {
-  const trailer = Buffer.alloc(TRAILER_SIZE);
+  const trailer = Buffer.alloc(GZIP_TRAILER_SIZE);
   trailer.writeUInt32LE(zlib.crc32(data), 0);
   trailer.writeUInt32LE(data.length % 2 ** 32, 4);
   return Buffer.concat([HEADER, zlib.deflateRawSync(data, { level: 9 }), trailer]);
@@ -29,7 +22,7 @@ export function gzip(data: Buffer): Buffer {
  * node's own gunzip silently reads on into a second member, hence the header parsing here.
  */
 export async function* gunzip(bytes: Uint8Array, maxOutput: number): AsyncGenerator<Buffer> {
-  const deflateStart = readHeader(bytes);
+  const deflateStart = framed(() => gzipDeflateStart(bytes));
   const inflater = zlib.createInflateRaw();
   inflater.end(bytes.subarray(deflateStart));
   let crc = 0;
@@ -47,49 +40,24 @@ export async function* gunzip(bytes: Uint8Array, maxOutput: number): AsyncGenera
     throw inflateRefusal(error);
   }
   // After the end of the deflate stream, bytesWritten is exactly the deflate data consumed.
-  checkTrailer(bytes, deflateStart + inflater.bytesWritten, crc, length);
+  framed(() => checkGzipTrailer(bytes, deflateStart + inflater.bytesWritten, crc, length));
 }
 
-/** The offset of the deflate data, after the header and its optional fields (RFC 1952). */
-function readHeader(bytes: Uint8Array): number {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
-    throw refusal('ARCHIVE_NOT_GZIP', 'the archive does not start with the gzip signature');
-  }
-  if (bytes.length < HEADER.length) throw truncated('in its header');
-  const flags = bytes[3] ?? 0;
-  if (bytes[2] !== 8 || (flags & FLAG_RESERVED) !== 0) {
-    throw refusal('ARCHIVE_NOT_GZIP', 'the gzip header names an unknown method or flags');
-  }
-  let at = HEADER.length;
-  if (flags & FLAG_EXTRA) {
-    if (at + 2 > bytes.length) throw truncated('in its header');
-    at += 2 + ((bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8));
-  }
-  if (flags & FLAG_NAME) at = afterZero(bytes, at);
-  if (flags & FLAG_COMMENT) at = afterZero(bytes, at);
-  if (flags & FLAG_HCRC) at += 2;
-  if (at > bytes.length) throw truncated('in its header');
-  return at;
-}
+const FAULT_CODES = {
+  'not-gzip': 'ARCHIVE_NOT_GZIP',
+  truncated: 'ARCHIVE_GZIP_TRUNCATED',
+  corrupt: 'ARCHIVE_CORRUPT',
+  concatenated: 'ARCHIVE_GZIP_CONCATENATED',
+  trailing: 'ARCHIVE_TRAILING_GARBAGE',
+} as const;
 
-function afterZero(bytes: Uint8Array, from: number): number {
-  const zero = bytes.indexOf(0, from);
-  if (zero === -1) throw truncated('in its header');
-  return zero + 1;
-}
-
-function checkTrailer(bytes: Uint8Array, at: number, crc: number, length: number): void {
-  if (at + TRAILER_SIZE > bytes.length) throw truncated('before its trailer');
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.readUInt32LE(at) !== crc || view.readUInt32LE(at + 4) !== length % 2 ** 32) {
-    throw refusal('ARCHIVE_CORRUPT', 'the gzip CRC or length does not match the data');
-  }
-  const rest = view.subarray(at + TRAILER_SIZE);
-  if (rest.length >= 2 && rest[0] === 0x1f && rest[1] === 0x8b) {
-    throw refusal('ARCHIVE_GZIP_CONCATENATED', 'a second gzip member follows the first');
-  }
-  if (rest.length > 0) {
-    throw refusal('ARCHIVE_TRAILING_GARBAGE', `${rest.length} bytes follow the end of the gzip stream`);
+/** Runs a framing check, refusing with the archive code of its fault. */
+function framed<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof GzipFramingError) throw refusal(FAULT_CODES[error.fault], error.message);
+    throw error;
   }
 }
 

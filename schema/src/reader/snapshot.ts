@@ -2,6 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { SkillsError } from '../errors.js';
+import { checkGzipTrailer, gzipDeflateStart, GzipFramingError } from '../gzip-member.js';
 import { isSha256 } from '../lines/index.js';
 import { Catalog, snapshotError } from './catalog.js';
 import { asBuffer } from './split.js';
@@ -49,20 +50,12 @@ export function readSnapshot(
   return Catalog.fromSnapshot(ndjson, expected.seq === undefined ? {} : { seq: expected.seq });
 }
 
-const HEADER_SIZE = 10;
-const TRAILER_SIZE = 8;
-const FLAG_HCRC = 0x02;
-const FLAG_EXTRA = 0x04;
-const FLAG_NAME = 0x08;
-const FLAG_COMMENT = 0x10;
-const FLAG_RESERVED = 0xe0;
-
 /**
  * Inflates exactly one gzip member (RFC 1952). node's gunzip would read on into a second member
  * silently, so the header and trailer are read here and the deflate data inflated raw.
  */
 function gunzipOne(bytes: Buffer, maxBytes: number): Buffer {
-  const start = deflateStart(bytes);
+  const start = framed(() => gzipDeflateStart(bytes));
   let inflated: { buffer: Buffer; engine: zlib.InflateRaw };
   try {
     inflated = zlib.inflateRawSync(bytes.subarray(start), {
@@ -77,44 +70,25 @@ function gunzipOne(bytes: Buffer, maxBytes: number): Buffer {
     throw snapshotError(`the snapshot's gzip data is damaged (${(error as Error).message})`, error);
   }
   const { buffer, engine } = inflated;
-  const at = start + engine.bytesWritten;
-  if (at + TRAILER_SIZE > bytes.length) throw snapshotError('the snapshot ends before its gzip trailer');
-  if (
-    bytes.readUInt32LE(at) !== zlib.crc32(buffer) ||
-    bytes.readUInt32LE(at + 4) !== buffer.length % 2 ** 32
-  ) {
-    throw snapshotError("the snapshot's gzip CRC or length does not match its data");
-  }
-  const rest = bytes.length - at - TRAILER_SIZE;
-  if (rest > 0) {
-    throw snapshotError(
-      bytes[at + TRAILER_SIZE] === 0x1f && bytes[at + TRAILER_SIZE + 1] === 0x8b
-        ? 'the snapshot holds more than one gzip member'
-        : `${rest} bytes follow the end of the snapshot's gzip stream`,
-    );
-  }
+  framed(() => checkGzipTrailer(bytes, start + engine.bytesWritten, zlib.crc32(buffer), buffer.length));
   return buffer;
 }
 
-/** The offset of the deflate data, after the header and its optional fields. */
-function deflateStart(bytes: Buffer): number {
-  if (bytes.length < HEADER_SIZE || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
-    throw snapshotError('the snapshot is not gzip-compressed');
-  }
-  const flags = bytes[3]!;
-  if (bytes[2] !== 8 || (flags & FLAG_RESERVED) !== 0) {
-    throw snapshotError("the snapshot's gzip header names an unknown method or flags");
-  }
-  let at = HEADER_SIZE;
-  if (flags & FLAG_EXTRA) at += 2 + (at + 2 <= bytes.length ? bytes.readUInt16LE(at) : 0);
-  if (flags & FLAG_NAME) at = afterZero(bytes, at);
-  if (flags & FLAG_COMMENT) at = afterZero(bytes, at);
-  if (flags & FLAG_HCRC) at += 2;
-  if (at > bytes.length) throw snapshotError('the snapshot ends inside its gzip header');
-  return at;
-}
+const SNAPSHOT_FAULTS = {
+  'not-gzip': 'the snapshot is not gzip-compressed',
+  truncated: 'the snapshot ends early',
+  corrupt: "the snapshot's gzip data is damaged",
+  concatenated: 'the snapshot holds more than one gzip member',
+  trailing: 'the snapshot has bytes after its gzip stream',
+} as const;
 
-function afterZero(bytes: Buffer, from: number): number {
-  const zero = bytes.indexOf(0, from);
-  return zero === -1 ? bytes.length + 1 : zero + 1;
+/** Runs a gzip framing check; every fault makes the snapshot invalid. */
+function framed<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof GzipFramingError)
+      throw snapshotError(`${SNAPSHOT_FAULTS[error.fault]} (${error.message})`, error);
+    throw error;
+  }
 }
