@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_LIMITS, type ArchiveLimits } from '@skills/schema/archive';
+import { RATE_LIMITS, type RateLimits } from './rate-limit.js';
 
 /** Everything the registry is configured by (DESIGN §5): flags override environment variables. */
 export interface RegistryConfig {
@@ -18,6 +19,8 @@ export interface RegistryConfig {
   allowSignup: boolean;
   tls: { cert: string; key: string } | null;
   archiveLimits: ArchiveLimits;
+  /** Token buckets (DESIGN §5 Limits); SKILLS_RATE_LIMITS overrides any of them. */
+  rateLimits: RateLimits;
 }
 
 export interface ConfigInput {
@@ -66,7 +69,39 @@ export async function loadConfig(input: ConfigInput = {}): Promise<RegistryConfi
     allowSignup: input.allowSignup ?? databaseUrl === null,
     tls: input.tlsCert && input.tlsKey ? { cert: input.tlsCert, key: input.tlsKey } : null,
     archiveLimits: DEFAULT_LIMITS,
+    rateLimits: rateLimitsFrom(env.SKILLS_RATE_LIMITS),
   };
+}
+
+/**
+ * `SKILLS_RATE_LIMITS` is JSON naming the buckets to change, e.g.
+ * `{"newName":{"burst":20,"perMinute":2}}`; the others keep their defaults.
+ */
+function rateLimitsFrom(value: string | undefined): RateLimits {
+  const limits: RateLimits = { ...RATE_LIMITS };
+  if (value === undefined || value === '') return limits;
+  let given: unknown;
+  try {
+    given = JSON.parse(value);
+  } catch {
+    throw new ConfigError('SKILLS_RATE_LIMITS must be JSON, e.g. {"newName":{"burst":20,"perMinute":2}}');
+  }
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new ConfigError('SKILLS_RATE_LIMITS must be a JSON object of buckets');
+  }
+  for (const [name, bucket] of Object.entries(given)) {
+    if (!(name in RATE_LIMITS)) {
+      throw new ConfigError(
+        `SKILLS_RATE_LIMITS names no bucket "${name}"; known: ${Object.keys(RATE_LIMITS).join(', ')}`,
+      );
+    }
+    const { burst, perMinute } = (bucket ?? {}) as { burst?: unknown; perMinute?: unknown };
+    if (typeof burst !== 'number' || !(burst >= 1) || typeof perMinute !== 'number' || !(perMinute > 0)) {
+      throw new ConfigError(`SKILLS_RATE_LIMITS.${name} needs a burst ≥ 1 and a perMinute > 0`);
+    }
+    limits[name as keyof RateLimits] = { burst, perSecond: perMinute / 60 };
+  }
+  return limits;
 }
 
 function numberFrom(value: string | undefined, name: string): number | undefined {

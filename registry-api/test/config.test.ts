@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { RATE_LIMITS } from '../src/rate-limit.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -52,6 +53,25 @@ describe('loadConfig', () => {
     await expect(loadConfig({ env })).rejects.toThrow(ConfigError);
     const config = await loadConfig({ env: { ...env, SKILLS_JWT_SECRET: 's'.repeat(40) } });
     expect(config).toMatchObject({ databaseUrl: 'postgres://x/y', allowSignup: false });
+  });
+
+  it('takes rate limits from SKILLS_RATE_LIMITS, keeping the defaults of the buckets it does not name', async () => {
+    const config = await loadConfig({
+      env: { SKILLS_DATA_DIR: dir, SKILLS_RATE_LIMITS: '{"newName":{"burst":20,"perMinute":2}}' },
+    });
+    expect(config.rateLimits.newName).toEqual({ burst: 20, perSecond: 2 / 60 });
+    expect(config.rateLimits.yank).toEqual(RATE_LIMITS.yank);
+    for (const bad of [
+      'nope',
+      '[]',
+      '{"unknown":{"burst":1,"perMinute":1}}',
+      '{"yank":{"burst":0,"perMinute":1}}',
+    ]) {
+      await expect(
+        loadConfig({ env: { SKILLS_DATA_DIR: dir, SKILLS_RATE_LIMITS: bad } }),
+        bad,
+      ).rejects.toThrow(/SKILLS_RATE_LIMITS/);
+    }
   });
 
   it('refuses bad numbers, short secrets and half a TLS pair', async () => {

@@ -8,6 +8,7 @@ import type { RegistryConfig } from '../src/config.js';
 import { registryPaths, type RegistryContext } from '../src/context.js';
 import type { Database } from '../src/db/database.js';
 import { createApp } from '../src/http/app.js';
+import { RATE_LIMITS } from '../src/rate-limit.js';
 import { DEFAULT_LIMITS } from '@skills/schema/archive';
 import type { TestDatabase } from './databases.js';
 
@@ -42,6 +43,7 @@ export async function startRegistry(database: TestDatabase, options: StartOption
     allowSignup: true,
     tls: null,
     archiveLimits: DEFAULT_LIMITS,
+    rateLimits: RATE_LIMITS,
     ...options.config,
   };
   const ctx: RegistryContext = {

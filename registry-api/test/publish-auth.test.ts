@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { RATE_LIMITS } from '../src/rate-limit.js';
 import { testDatabases } from './databases.js';
 import type { TestRegistry } from './harness.js';
 import {
@@ -162,6 +163,18 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
       code: 'version_exists',
     });
     expect(await countRows(registry.db)).toEqual(before);
+  });
+
+  it('takes its limits from the configuration', async () => {
+    registry = await startPublishRegistry(database, {
+      rateLimits: { ...RATE_LIMITS, newName: { burst: 1, perSecond: 1 / 3600 } },
+    });
+    const ada = await addPublisher(registry, 'ada');
+    expect(
+      (await publish(registry, ada, await buildPackage({ name: 'only-one', version: '1.0.0' }))).status,
+    ).toBe(201);
+    const second = await publish(registry, ada, await buildPackage({ name: 'one-more', version: '1.0.0' }));
+    expect(second.body).toMatchObject({ status: 429, code: 'rate_limited' });
   });
 
   it('limits new names and new versions per user with 429 and Retry-After', async () => {

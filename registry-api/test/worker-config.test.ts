@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DEFAULT_LIMITS } from '@skills/schema/archive';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RegistryConfig } from '../src/config.js';
+import { RATE_LIMITS } from '../src/rate-limit.js';
 import { ensureIndex, publicBaseUrl, runBatch, verifyIndex } from '../src/worker/index.js';
 import { testDatabases } from './databases.js';
 import { startRegistry, type TestRegistry } from './harness.js';
@@ -19,6 +20,7 @@ const config = (overrides: Partial<RegistryConfig>): RegistryConfig => ({
   allowSignup: false,
   tls: null,
   archiveLimits: DEFAULT_LIMITS,
+  rateLimits: RATE_LIMITS,
   ...overrides,
 });
 

@@ -4,7 +4,7 @@ import type { RegistryContext } from '../context.js';
 import { principalOf } from '../http/principal.js';
 import { ApiError } from '../http/problem.js';
 import { pageOf } from '../http/query.js';
-import { enforceRateLimit, RATE_LIMITS, refund, type RateLimits } from '../rate-limit.js';
+import { enforceRateLimit, refund, type RateLimits } from '../rate-limit.js';
 import { auditSourceOf, recordAudit } from './audit.js';
 import { objectBody, stringMember } from './body.js';
 import { authenticate, requireAuth } from './middleware.js';
@@ -35,7 +35,7 @@ const RAW_MAX = 1024;
  * (DESIGN §5). Token management and logout take only a session JWT.
  */
 export function authRoutes(ctx: RegistryContext, options: AuthRoutesOptions = {}): Router {
-  const limits: RateLimits = { ...RATE_LIMITS, ...options.limits };
+  const limits: RateLimits = { ...ctx.config.rateLimits, ...options.limits };
   const keys = sessionKeys(ctx.config);
   const signedIn = [authenticate(ctx), requireAuth()];
   const inSession = [authenticate(ctx), requireAuth({ session: true })];

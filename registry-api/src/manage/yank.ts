@@ -4,7 +4,6 @@ import type { RegistryContext } from '../context.js';
 import type { Queryable } from '../db/database.js';
 import { ApiError } from '../http/problem.js';
 import type { Principal } from '../http/principal.js';
-import { RATE_LIMITS } from '../rate-limit.js';
 import { limitRate, notOwner, requireScope, skillNotFound, wakeWorker } from '../publish/guards.js';
 import { checkIndexLine } from '../publish/package-check.js';
 import {
@@ -41,7 +40,7 @@ export async function setYanked(
   const { body, changed } = await ctx.db.tx(async (q) => {
     const { skill, version } = await lockOwnedVersion(q, principal, target);
     if (version.yanked === yanked) return { body: yankBody(skill, version), changed: false };
-    await limitRate(q, ctx, `yank:user:${principal.userId}`, RATE_LIMITS.yank, 'yanks and unyanks');
+    await limitRate(q, ctx, `yank:user:${principal.userId}`, ctx.config.rateLimits.yank, 'yanks and unyanks');
     const stored = yanked ? reason : null;
     if (yanked) checkIndexLine({ ...indexLineOfRow(skill.name, version), yanked, yank_reason: stored });
     await markYanked(q, version.id, yanked, stored);

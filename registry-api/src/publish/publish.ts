@@ -8,7 +8,6 @@ import { ApiError } from '../http/problem.js';
 import type { Principal } from '../http/principal.js';
 import { candidateKeysOf } from '../pgp/keys.js';
 import { verifyTarballSignature } from '../pgp/signature.js';
-import { RATE_LIMITS } from '../rate-limit.js';
 import { limitRate, notOwner, requireScope, wakeWorker } from './guards.js';
 import {
   checkIndexLine,
@@ -82,13 +81,19 @@ export async function publishUpload(
   }
 
   if (existing === null) {
-    await limitRate(ctx.db, ctx, `new-name:user:${principal.userId}`, RATE_LIMITS.newName, 'new skill names');
+    await limitRate(
+      ctx.db,
+      ctx,
+      `new-name:user:${principal.userId}`,
+      ctx.config.rateLimits.newName,
+      'new skill names',
+    );
   } else {
     await limitRate(
       ctx.db,
       ctx,
       `new-version:user:${principal.userId}`,
-      RATE_LIMITS.newVersion,
+      ctx.config.rateLimits.newVersion,
       'new versions',
     );
   }
