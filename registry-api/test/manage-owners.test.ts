@@ -8,7 +8,7 @@ import {
   call,
   countRows,
   publish,
-  startPublishRegistry,
+  startDemoRegistry,
   type Publisher,
 } from './publish-helpers.js';
 
@@ -23,12 +23,7 @@ describe.each(testDatabases)('owners on $kind', (database) => {
   });
 
   async function setUp(): Promise<void> {
-    registry = await startPublishRegistry(database);
-    ada = await addPublisher(registry, 'ada');
-    bob = await addPublisher(registry, 'bob');
-    expect(
-      (await publish(registry, ada, await buildPackage({ name: 'demo', version: '1.0.0' }))).status,
-    ).toBe(201);
+    ({ registry, ada, bob } = await startDemoRegistry(database));
   }
 
   it('lists, adds and removes owners; the last owner stays', async () => {

@@ -10,6 +10,7 @@ import {
   countRows,
   jobCount,
   publish,
+  startDemoRegistry,
   startPublishRegistry,
   type Publisher,
 } from './publish-helpers.js';
@@ -26,12 +27,7 @@ describe.each(testDatabases)('yank and unyank on $kind', (database) => {
   });
 
   async function setUp(): Promise<void> {
-    registry = await startPublishRegistry(database);
-    ada = await addPublisher(registry, 'ada');
-    bob = await addPublisher(registry, 'bob');
-    expect(
-      (await publish(registry, ada, await buildPackage({ name: 'demo', version: '1.0.0' }))).status,
-    ).toBe(201);
+    ({ registry, ada, bob } = await startDemoRegistry(database));
   }
 
   async function row() {

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,18 @@ export function startPublishRegistry(
   config: Partial<RegistryConfig> = {},
 ): Promise<TestRegistry> {
   return startRegistry(database, { routers: (ctx) => [publishRoutes(ctx), manageRoutes(ctx)], config });
+}
+
+/** A registry where ada has published demo@1.0.0 and bob is another publisher. */
+export async function startDemoRegistry(
+  database: TestDatabase,
+): Promise<{ registry: TestRegistry; ada: Publisher; bob: Publisher }> {
+  const registry = await startPublishRegistry(database);
+  const ada = await addPublisher(registry, 'ada');
+  const bob = await addPublisher(registry, 'bob');
+  const published = await publish(registry, ada, await buildPackage({ name: 'demo', version: '1.0.0' }));
+  expect(published.status).toBe(201);
+  return { registry, ada, bob };
 }
 
 export interface Publisher {
