@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, Option, type BaseContext } from './clipanion.js';
 import { Report } from './report.js';
+import { Session } from './session.js';
 
 /** Clipanion's context plus the working directory, so tests and embedders need not chdir. */
 export interface SkillsContext extends BaseContext {
@@ -23,6 +24,7 @@ export abstract class BaseCommand extends Command<SkillsContext> {
   });
 
   private reportInstance: Report | undefined;
+  private sessionInstance: Session | undefined;
 
   /** Created on first use: the options are only known once Clipanion has parsed the command line. */
   protected get report(): Report {
@@ -34,6 +36,17 @@ export abstract class BaseCommand extends Command<SkillsContext> {
       env: this.context.env,
     });
     return this.reportInstance;
+  }
+
+  /** The home, config and HTTP client of this run; created on first use, closed when it ends. */
+  protected get session(): Session {
+    this.sessionInstance ??= new Session({
+      env: this.context.env,
+      cwd: this.context.cwd ?? process.cwd(),
+      onLockWait: ({ pid }) =>
+        this.report.progress(`waiting for another skills process (pid ${pid}) to finish…`),
+    });
+    return this.sessionInstance;
   }
 
   /** A path from the command line, made absolute against the context's working directory. */
@@ -50,6 +63,8 @@ export abstract class BaseCommand extends Command<SkillsContext> {
       return await super.validateAndExecute();
     } catch (error) {
       return this.report.failure(error);
+    } finally {
+      await this.sessionInstance?.close();
     }
   }
 }

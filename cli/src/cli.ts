@@ -5,6 +5,10 @@ import type { SkillsContext } from './base-command.js';
 import { colorsEnabled, type MaybeTty } from './colors.js';
 import { InitCommand } from './commands/init.js';
 import { PackCommand } from './commands/pack.js';
+import { RegistryAddCommand } from './commands/registry/add.js';
+import { RegistryDefaultCommand } from './commands/registry/default.js';
+import { RegistryListCommand } from './commands/registry/list.js';
+import { RegistryRemoveCommand } from './commands/registry/remove.js';
 import { ValidateCommand } from './commands/validate.js';
 import { Report } from './report.js';
 
@@ -13,6 +17,10 @@ export const commands: ReadonlyArray<CommandClass<SkillsContext>> = [
   InitCommand,
   ValidateCommand,
   PackCommand,
+  RegistryListCommand,
+  RegistryAddCommand,
+  RegistryRemoveCommand,
+  RegistryDefaultCommand,
 ];
 
 /**

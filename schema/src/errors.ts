@@ -50,6 +50,21 @@ export const ERROR_CODES = {
   INDEX_KEY_INVALID: 'a file under keys/ is not a public key named by its primary fingerprint',
   INDEX_TREE_INVALID:
     'the index tree differs from its git commit, holds a link or .gitmodules, or git is damaged',
+  CONFIG_INVALID: '$SKILLS_HOME/config.json is not a valid skills config',
+  STATE_INVALID: 'a file under $SKILLS_HOME/state is damaged',
+  HOME_LOCKED: 'another skills process has held the home for too long',
+  HTTP_INSECURE: 'a plain-http (or other insecure) URL was refused',
+  HTTP_ERROR: 'a server answered with an unexpected HTTP status or a broken response',
+  AUTH_REQUIRED: 'the registry needs a login for this request',
+  RESPONSE_TOO_LARGE: 'a server sent more bytes than skills accepts for that file',
+  REGISTRY_UNREACHABLE: 'the registry could not be reached over the network',
+  REGISTRY_NOT_FOUND: 'no skills index was found at the given location',
+  REGISTRY_NONE: 'no registry is configured, or none is the default',
+  REGISTRY_UNKNOWN: 'no configured registry has that name',
+  REGISTRY_EXISTS: 'a registry of that name is already configured',
+  REGISTRY_KEY_CHANGED: "the registry's signing key differs from the one pinned",
+  REGISTRY_API_CHANGED: "the registry's API URL differs from the one pinned",
+  REGISTRY_UNSIGNED: 'the registry does not sign its feed (a warning)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** File mode of the new file (default 0o644); 0o600 for secrets. */
+  mode?: number;
+  /** fsync the file before the rename (default true): a crash leaves the old bytes or the new. */
+  sync?: boolean;
+}
+
+/**
+ * Writes `bytes` to `file` so that readers see the old contents or the new, never a mix: a
+ * temporary sibling is written (created with `mode`, so a secret is never world-readable even for
+ * a moment), synced, then renamed over the file. The folder is created when missing.
+ */
+export async function writeFileAtomic(
+  file: string,
+  bytes: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', options.mode ?? 0o644);
+  try {
+    try {
+      await handle.writeFile(bytes);
+      if (options.sync ?? true) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** `JSON.stringify` with 2-space indent and a final newline, written atomically. */
+export async function writeJsonAtomic(
+  file: string,
+  value: unknown,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, options);
+}

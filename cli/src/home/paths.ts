@@ -1,0 +1,44 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where a skills home keeps each kind of thing (DESIGN §6 Files). */
+export interface HomePaths {
+  /** `$SKILLS_HOME`, default `~/.skills`. */
+  readonly root: string;
+  /** Registries, credentials and settings; mode 0600. */
+  readonly config: string;
+  /** What is installed in this home: `{version:1, skills:{…}}`. */
+  readonly index: string;
+  /** Sync positions, chain hashes, pinned keys and signers; only `skills sync --reset` clears it. */
+  readonly state: string;
+  /** Tarballs by sha256, catalogs, shard files by digest: anything here may be deleted. */
+  readonly cache: string;
+  /** Held while a command changes the home (see home/lock.ts). */
+  readonly lock: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** The user's home directory: `$HOME` from the command's environment, else the OS's. */
+export function userHome(env: Env): string {
+  const home = env['HOME'];
+  return home !== undefined && home !== '' ? path.resolve(home) : os.homedir();
+}
+
+/** `$SKILLS_HOME` (made absolute against `cwd`), else `<home>/.skills`. */
+export function skillsHomeDir(env: Env, cwd: string): string {
+  const given = env['SKILLS_HOME'];
+  return given !== undefined && given !== '' ? path.resolve(cwd, given) : path.join(userHome(env), '.skills');
+}
+
+/** The files of a skills home, global (`$SKILLS_HOME`) or a project's `.skills/`. */
+export function homePaths(root: string): HomePaths {
+  return {
+    root,
+    config: path.join(root, 'config.json'),
+    index: path.join(root, 'index.json'),
+    state: path.join(root, 'state'),
+    cache: path.join(root, '.cache'),
+    lock: path.join(root, '.lock'),
+  };
+}

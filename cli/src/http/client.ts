@@ -1,0 +1,194 @@
+import type * as UndiciModule from 'undici';
+import type { Dispatcher } from 'undici';
+import { printable, SkillsError } from '@skills/schema';
+import pkg from '../../package.json' with { type: 'json' };
+import { checkSecure } from '../registry/location.js';
+
+export interface HttpRequest {
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /** The response body is refused past this many bytes (RESPONSE_TOO_LARGE), before buffering it. */
+  maxBytes: number;
+  /** Plain http to a non-loopback host was allowed for this registry. */
+  allowHttp?: boolean;
+  /**
+   * The API token of an origin, for DESIGN §6's rule: a 401 on an index or download URL means
+   * auth is required, so the request is retried once with that origin's token.
+   */
+  tokenFor?: (origin: string) => string | null;
+  /** Sent from the first request (API calls); never sent to another origin after a redirect. */
+  bearer?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** The URL that answered, after redirects. */
+  url: string;
+}
+
+const MAX_REDIRECTS = 5;
+const TIMEOUTS = { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000 };
+export const USER_AGENT = `skills/${pkg.version} node/${process.versions.node}`;
+
+type Undici = typeof UndiciModule;
+let undici: Promise<Undici> | undefined;
+
+/**
+ * The one HTTP client of the CLI (undici, loaded on first use so commands that stay offline never
+ * pay for it). It owns its connection pool: `close()` at the end of a command, so idle keep-alive
+ * sockets never hold the process open. Honours HTTP(S)_PROXY and NO_PROXY.
+ */
+export class HttpClient {
+  #dispatcher: Promise<Dispatcher> | undefined;
+
+  constructor(private readonly env: Record<string, string | undefined> = {}) {}
+
+  async request(url: string, request: HttpRequest): Promise<HttpResponse> {
+    const method = request.method ?? 'GET';
+    let current = new URL(url);
+    let bearer = request.bearer;
+    let retriedWithToken = false;
+    for (let redirects = 0; ;) {
+      checkSecure(current.href, request.allowHttp ?? false);
+      const answer = await this.once(current, method, request, bearer);
+      const location = answer.headers['location'];
+      if ([301, 302, 303, 307, 308].includes(answer.status) && location !== undefined && method === 'GET') {
+        if (++redirects > MAX_REDIRECTS) {
+          throw new SkillsError(
+            'HTTP_ERROR',
+            `${printable(url)} redirects more than ${MAX_REDIRECTS} times`,
+            {
+              hint: 'the server is misconfigured: tell its operator',
+            },
+          );
+        }
+        const next = new URL(location, current);
+        if (current.protocol === 'https:' && next.protocol !== 'https:') {
+          throw new SkillsError('HTTP_INSECURE', `${printable(current.href)} redirects to plain http`, {
+            hint: 'the server is misconfigured: tell its operator',
+          });
+        }
+        if (next.origin !== current.origin) bearer = undefined; // credentials never follow a redirect elsewhere
+        current = next;
+        continue;
+      }
+      if (answer.status === 401 && bearer === undefined && !retriedWithToken && request.tokenFor) {
+        const token = request.tokenFor(current.origin);
+        retriedWithToken = true;
+        if (token !== null) {
+          bearer = token;
+          continue;
+        }
+      }
+      return { ...answer, url: current.href };
+    }
+  }
+
+  /** Closes the connection pool; a closed client opens a new one when used again. */
+  async close(): Promise<void> {
+    const dispatcher = this.#dispatcher;
+    this.#dispatcher = undefined;
+    if (dispatcher !== undefined) await (await dispatcher).close();
+  }
+
+  private async once(
+    url: URL,
+    method: string,
+    request: HttpRequest,
+    bearer: string | undefined,
+  ): Promise<Omit<HttpResponse, 'url'>> {
+    const dispatcher = await this.dispatcher();
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...request.headers };
+    if (bearer !== undefined) headers['authorization'] = `Bearer ${bearer}`;
+    let response: Dispatcher.ResponseData;
+    try {
+      const { request: send } = await loadUndici();
+      response = await send(url, {
+        dispatcher,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        headersTimeout: TIMEOUTS.headersMs,
+        bodyTimeout: TIMEOUTS.bodyMs,
+      });
+    } catch (error) {
+      throw unreachable(url, error);
+    }
+    const flat: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const body = await readCapped(response, url, request.maxBytes);
+    return { status: response.statusCode, headers: flat, body };
+  }
+
+  private dispatcher(): Promise<Dispatcher> {
+    this.#dispatcher ??= loadUndici().then(({ Agent, EnvHttpProxyAgent }) => {
+      const options = { connect: { timeout: TIMEOUTS.connectMs }, keepAliveTimeout: 2_000 };
+      const proxied = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some(
+        (name) => (this.env[name] ?? '') !== '',
+      );
+      if (!proxied) return new Agent(options);
+      const pick = (...names: string[]): string | undefined =>
+        names.map((name) => this.env[name]).find((value) => value !== undefined && value !== '');
+      const httpProxy = pick('HTTP_PROXY', 'http_proxy');
+      const httpsProxy = pick('HTTPS_PROXY', 'https_proxy');
+      const noProxy = pick('NO_PROXY', 'no_proxy');
+      return new EnvHttpProxyAgent({
+        ...options,
+        ...(httpProxy === undefined ? {} : { httpProxy }),
+        ...(httpsProxy === undefined ? {} : { httpsProxy }),
+        ...(noProxy === undefined ? {} : { noProxy }),
+      });
+    });
+    return this.#dispatcher;
+  }
+}
+
+function loadUndici(): Promise<Undici> {
+  undici ??= import('undici');
+  return undici;
+}
+
+/** Reads the body, refusing it once it passes `maxBytes` (Content-Length is checked first). */
+async function readCapped(response: Dispatcher.ResponseData, url: URL, maxBytes: number): Promise<Buffer> {
+  const declared = Number(response.headers['content-length']);
+  const tooLarge = (): SkillsError =>
+    new SkillsError('RESPONSE_TOO_LARGE', `${printable(url.href)} sends more than ${maxBytes} bytes`, {
+      hint: 'the server sent more than skills accepts for this file: tell its operator',
+    });
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    response.body.destroy();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of response.body) {
+      const buffer = chunk as Buffer;
+      total += buffer.length;
+      if (total > maxBytes) {
+        response.body.destroy();
+        throw tooLarge();
+      }
+      chunks.push(buffer);
+    }
+  } catch (error) {
+    if (error instanceof SkillsError) throw error;
+    throw unreachable(url, error);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function unreachable(url: URL, error: unknown): SkillsError {
+  const code = (error as { code?: unknown }).code;
+  const why = typeof code === 'string' ? code : (error as Error).message;
+  return new SkillsError('REGISTRY_UNREACHABLE', `cannot reach ${url.origin}: ${why}`, {
+    hint: 'check the URL and your network; search, info and list work offline from the last sync',
+    cause: error,
+  });
+}
