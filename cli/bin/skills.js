@@ -1,3 +1,7 @@
 #!/usr/bin/env node
-// Committed so npm links the bin before the build has run; the bundle holds the CLI.
-import '../dist/skills.cjs';
+// Committed so npm links the bin before the build has run; the bundle holds the CLI. It is loaded
+// with require(), not import: importing CommonJS from ESM runs cjs-module-lexer over the whole
+// bundle to find named exports, which cost ~110 ms of a ~300 ms start.
+import { createRequire } from 'node:module';
+
+createRequire(import.meta.url)('../dist/skills.cjs');
