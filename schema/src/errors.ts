@@ -65,6 +65,10 @@ export const ERROR_CODES = {
   REGISTRY_KEY_CHANGED: "the registry's signing key differs from the one pinned",
   REGISTRY_API_CHANGED: "the registry's API URL differs from the one pinned",
   REGISTRY_UNSIGNED: 'the registry does not sign its feed (a warning)',
+  SIGNATURE_INVALID: 'an OpenPGP signature is missing, malformed, or does not verify',
+  SIGNER_KEY_INVALID: 'a key file under keys/ is not the key it is named after',
+  SIGNER_KEY_REVOKED: 'the signing key was revoked before the signature was to be valid',
+  SIGNER_KEY_EXPIRED: 'the signing key was expired when the signature was to be valid',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
