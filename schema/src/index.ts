@@ -6,3 +6,4 @@ export * from './skill-md.js';
 export * from './openai-tool.js';
 export * from './package.js';
 export * from './lines/index.js';
+export * from './project.js';
