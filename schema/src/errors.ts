@@ -69,6 +69,15 @@ export const ERROR_CODES = {
   SIGNER_KEY_INVALID: 'a key file under keys/ is not the key it is named after',
   SIGNER_KEY_REVOKED: 'the signing key was revoked before the signature was to be valid',
   SIGNER_KEY_EXPIRED: 'the signing key was expired when the signature was to be valid',
+  SEARCH_INDEX_INVALID: 'a serialised search index is damaged or of another format',
+  FEED_RESET: 'the registry restarted its feed in a new epoch',
+  FEED_FORK: "the registry's feed differs from the synced copy at the same position",
+  FEED_BEHIND: 'the registry served an older feed head than the one already synced (a warning)',
+  FEED_STALE: 'the copy of the feed served is behind its own head.json',
+  FEED_HEAD_EXPIRED: 'feed/head.json is past its expiry time',
+  NOT_SYNCED: 'the registry has not been synced into this skills home yet',
+  SKILL_NOT_FOUND: 'the synced catalog has no skill of that name',
+  VERSION_NOT_FOUND: 'the skill has no version of that number',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
