@@ -57,4 +57,33 @@ describe('skills sync, search and info against the real registry', () => {
     expect((found['results'] as Array<{ name: string }>).map((r) => r.name)).toContain('sql-review');
     expect(await readdir(copy)).toContain('feed');
   });
+
+  it('gives the same search results over the git transport as over HTTP', async () => {
+    const { skills } = await home();
+    expect((await skills('registry', 'add', 'http', registry.url)).code).toBe(0);
+    const added = await skills('registry', 'add', 'git', `git+${registry.url}/index.git`, '--json');
+    expect(onlyJson(added.stdout)).toMatchObject({
+      ok: true,
+      transport: 'git',
+      signing_key: registry.running.key.fingerprint,
+    });
+    const synced = await skills('sync', '--all', '--json');
+    expect(onlyJson(synced.stdout)).toMatchObject({
+      registries: [
+        { name: 'git', status: 'updated' },
+        { name: 'http', status: 'updated' },
+      ],
+    });
+    for (const query of ['review', 'git', 'release checklist', 'sql']) {
+      const viaHttp = onlyJson((await skills('search', query, '--registry', 'http', '--json')).stdout);
+      const viaGit = onlyJson((await skills('search', query, '--registry', 'git', '--json')).stdout);
+      expect(viaGit['results']).toEqual(viaHttp['results']);
+      expect((viaGit['results'] as unknown[]).length).toBeGreaterThan(0);
+    }
+    const info = onlyJson((await skills('info', 'sql-review', '--registry', 'git', '--json')).stdout);
+    expect(info).toMatchObject({ ok: true, name: 'sql-review' });
+    expect(onlyJson((await skills('sync', '--registry', 'git', '--json')).stdout)).toMatchObject({
+      registries: [{ status: 'unchanged' }],
+    });
+  });
 });
