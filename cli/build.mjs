@@ -2,23 +2,53 @@
 // one CommonJS file: it starts faster than loose ESM, and an ESM bundle fails on the dynamic
 // `require("tty")` inside dependencies. In CommonJS `import.meta.url` is empty, so a warning about
 // it — or any other — fails the build rather than shipping a binary that breaks at run time.
+//
+// The heavy modules the CLI only `import()`s when a command needs them (undici, openpgp,
+// isomorphic-git) go into bundles of their own under dist/vendor/, required from the main bundle
+// on first use: every run pays to compile the main bundle, so what `skills search` or
+// `skills --version` never runs must not be in it (compiling undici alone cost ~14 ms a start).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const LAZY = ['undici', 'openpgp', 'isomorphic-git'];
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
 
-const result = await build({
-  entryPoints: [path.join(here, 'src/main.ts')],
-  outfile: path.join(here, 'dist/skills.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  logLevel: 'warning',
-});
+/** `import('undici')` in the sources becomes `require('./vendor/undici.cjs')` in the bundle. */
+const lazyVendor = {
+  name: 'lazy-vendor',
+  setup(builder) {
+    const filter = new RegExp(`^(${LAZY.join('|')})$`);
+    builder.onResolve({ filter }, (args) => {
+      if (args.kind !== 'dynamic-import') {
+        throw new Error(`${args.importer} imports ${args.path} statically: import() it where it is needed`);
+      }
+      return { path: `./vendor/${args.path}.cjs`, external: true };
+    });
+  },
+};
 
-if (result.warnings.length > 0) {
-  console.error(`build.mjs: ${result.warnings.length} warning(s), failing the build`);
+const results = [
+  await build({
+    ...common,
+    entryPoints: [path.join(here, 'src/main.ts')],
+    outfile: path.join(here, 'dist/skills.cjs'),
+    plugins: [lazyVendor],
+  }),
+  ...(await Promise.all(
+    LAZY.map((name) =>
+      build({
+        ...common,
+        stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: here },
+        outfile: path.join(here, `dist/vendor/${name}.cjs`),
+      }),
+    ),
+  )),
+];
+
+const warnings = results.reduce((sum, result) => sum + result.warnings.length, 0);
+if (warnings > 0) {
+  console.error(`build.mjs: ${warnings} warning(s), failing the build`);
   process.exit(1);
 }

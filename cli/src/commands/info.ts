@@ -52,7 +52,22 @@ export class InfoCommand extends BaseCommand {
       warn: (warning) => this.report.warning(warning),
     });
     const registry = selected.name ?? selected.record.location;
-    const versions = index.latest(name) === null ? [] : await index.versions(name);
+    const known = index.latest(name);
+    let versions: IndexLine[] = [];
+    if (known !== null) {
+      try {
+        versions = await index.versions(name);
+      } catch (error) {
+        // Offline and never shown before: the catalog still has the skill's latest line.
+        if (!(error instanceof SkillsError) || error.code !== 'REGISTRY_UNREACHABLE' || known.latest === null)
+          throw error;
+        this.report.warning({
+          code: error.code,
+          message: `${error.message}; showing only the latest version, from the synced catalog`,
+        });
+        versions = [known.latest];
+      }
+    }
     if (versions.length === 0) {
       throw new SkillsError('SKILL_NOT_FOUND', `${registry} has no skill named ${name}`, {
         hint: 'check the name with `skills search`; run `skills sync` if it was published just now',
