@@ -35,6 +35,9 @@ const results = [
     entryPoints: [path.join(here, 'src/main.ts')],
     outfile: path.join(here, 'dist/skills.cjs'),
     plugins: [lazyVendor],
+    // `import()` of a vendor file becomes `require()`: a real import() of CommonJS would run
+    // cjs-module-lexer over it (slow) and find no named exports in a bundle.
+    supported: { 'dynamic-import': false },
   }),
   ...(await Promise.all(
     LAZY.map((name) =>
