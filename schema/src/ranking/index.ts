@@ -26,7 +26,7 @@ export {
   FieldIndex,
   SearchIndex,
   buildSearchIndex,
-  type EntryDetails,
+  type EntryTable,
   type FieldParts,
   type SearchEntry,
   type SearchIndexParts,

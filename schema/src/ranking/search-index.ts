@@ -18,21 +18,23 @@ export interface FieldParts {
   starts: Int32Array;
   /** The entry ids of word w are ids[offsets[w] … offsets[w + 1]); length = words + 1. */
   offsets: Int32Array;
-  ids: Int32Array;
+  /** The ids themselves, or a reader of ids[from … to) for an index read from a file. */
+  ids: Int32Array | ((from: number, to: number) => Int32Array);
 }
 
 /**
  * The words of one field of every entry, as compressed postings: the distinct words sorted (in
  * code-unit order, the order `startsWith` agrees with) and packed into one string, and for each
  * word the ids of the entries holding it (ascending, once each) in one shared Int32Array. Words
- * are found by binary search, so a loaded index needs no hash map built first: a catalog of
- * 100,000 skills opens in a few milliseconds (DESIGN §6: `skills search` reads it per run).
+ * are found by binary search, so a loaded index needs no hash map built first, and the ids of a
+ * word are read only when a query touches it: a catalog of 100,000 skills opens in a few
+ * milliseconds (DESIGN §6: `skills search` reads it once per run).
  */
 export class FieldIndex {
   readonly #text: string;
   readonly #starts: Int32Array;
   readonly #offsets: Int32Array;
-  readonly #ids: Int32Array;
+  readonly #ids: Int32Array | ((from: number, to: number) => Int32Array);
 
   /** Takes the arrays as they are; {@link build} makes them from entries. */
   constructor(parts: FieldParts) {
@@ -108,7 +110,7 @@ export class FieldIndex {
   idsOf(word: string): Int32Array {
     const w = this.#lowerBound(word);
     if (w === this.size || this.word(w) !== word) return EMPTY;
-    return this.#ids.subarray(this.#offsets[w]!, this.#offsets[w + 1]!);
+    return this.#idsBetween(this.#offsets[w]!, this.#offsets[w + 1]!);
   }
 
   /** Words that start with `prefix` and are longer than it. */
@@ -122,9 +124,21 @@ export class FieldIndex {
     }
   }
 
-  /** The arrays, for serialisation. */
-  parts(): FieldParts {
-    return { text: this.#text, starts: this.#starts, offsets: this.#offsets, ids: this.#ids };
+  /** The arrays, for serialisation (the ids read whole). */
+  parts(): FieldParts & { ids: Int32Array } {
+    const total = this.#offsets[this.size]!;
+    return {
+      text: this.#text,
+      starts: this.#starts,
+      offsets: this.#offsets,
+      ids: this.#idsBetween(0, total),
+    };
+  }
+
+  #idsBetween(from: number, to: number): Int32Array {
+    if (from === to) return EMPTY;
+    const ids = this.#ids;
+    return typeof ids === 'function' ? ids(from, to) : ids.subarray(from, to);
   }
 
   /** The first word number whose word is not below `value`. */
@@ -143,20 +157,20 @@ export class FieldIndex {
 const EMPTY = new Int32Array(0);
 
 /**
- * The version and description of entry id. An index built in memory holds them in arrays; one
- * loaded from a file may read them only for the results it returns (serialize.ts).
+ * The name, version and description of entry id. An index built in memory holds them in arrays;
+ * one loaded from a file reads them only for the entries a search shows (serialize.ts).
  */
-export interface EntryDetails {
+export interface EntryTable {
+  name(id: number): string;
   version(id: number): string;
   description(id: number): string;
 }
 
-/** The arrays a SearchIndex is made of, besides its fields. */
+/** What a SearchIndex is made of. */
 export interface SearchIndexParts {
-  /** Entry names in name order, concatenated; entry id is name[nameStarts[id] … nameStarts[id + 1]). */
-  names: string;
-  nameStarts: Int32Array;
-  details: EntryDetails;
+  /** How many entries; ids are 0 … size-1, in name order. */
+  size: number;
+  entries: EntryTable;
   nameWords: FieldIndex;
   keywords: FieldIndex;
   descriptionWords: FieldIndex;
@@ -166,13 +180,14 @@ export interface SearchIndexParts {
 
 /**
  * A compact, immutable search index over catalog entries. Entries are numbered in name order,
- * so "ties broken by name" is "ties broken by id". Build it once per catalog state with
- * {@link buildSearchIndex} (or load a serialised one) and query it with `search`.
+ * so "ties broken by name" is "ties broken by id", and the names starting with a prefix are one
+ * run of ids. Build it once per catalog state with {@link buildSearchIndex} (or load a
+ * serialised one) and query it with `search`.
  */
 export class SearchIndex {
-  readonly #names: string;
-  readonly #nameStarts: Int32Array;
-  readonly #details: EntryDetails;
+  /** How many entries can be found. */
+  readonly size: number;
+  readonly #entries: EntryTable;
   /** Names split on `-`. */
   readonly nameWords: FieldIndex;
   /** Keywords split like names (query terms never hold a `-`). */
@@ -184,9 +199,8 @@ export class SearchIndex {
   readonly longestWord: number;
 
   constructor(parts: SearchIndexParts) {
-    this.#names = parts.names;
-    this.#nameStarts = parts.nameStarts;
-    this.#details = parts.details;
+    this.size = parts.size;
+    this.#entries = parts.entries;
     this.nameWords = parts.nameWords;
     this.keywords = parts.keywords;
     this.descriptionWords = parts.descriptionWords;
@@ -194,27 +208,34 @@ export class SearchIndex {
     this.longestWord = parts.longestWord;
   }
 
-  /** How many entries can be found. */
-  get size(): number {
-    return this.#nameStarts.length - 1;
-  }
-
   /** The name of entry id (ids are 0 … size-1, in name order). */
   name(id: number): string {
-    return this.#names.slice(this.#nameStarts[id]!, this.#nameStarts[id + 1]!);
+    return this.#entries.name(id);
   }
 
   version(id: number): string {
-    return this.#details.version(id);
+    return this.#entries.version(id);
   }
 
   description(id: number): string {
-    return this.#details.description(id);
+    return this.#entries.description(id);
   }
 
-  /** The names and their offsets, for serialisation. */
-  nameParts(): { names: string; nameStarts: Int32Array } {
-    return { names: this.#names, nameStarts: this.#nameStarts };
+  /** The ids [from, to) of the names that start with `prefix` (names are sorted). */
+  namesStartingWith(prefix: string): [from: number, to: number] {
+    const bound = (above: (name: string) => boolean): number => {
+      let low = 0;
+      let high = this.size;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (above(this.name(mid))) high = mid;
+        else low = mid + 1;
+      }
+      return low;
+    };
+    const from = bound((name) => name >= prefix);
+    const to = bound((name) => name >= prefix && !name.startsWith(prefix));
+    return [from, Math.max(from, to)];
   }
 }
 
@@ -238,14 +259,9 @@ export function buildSearchIndex(entries: Iterable<SearchEntry>): SearchIndex {
     const sorted = kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     kept = sorted.filter((entry, i) => i === 0 || sorted[i - 1]!.name !== entry.name);
   }
-  const names = kept.map((entry) => entry.name);
-  const versions = kept.map((entry) => entry.version);
-  const descriptions = kept.map((entry) => entry.description);
-  const nameStarts = new Int32Array(names.length + 1);
-  names.forEach((name, id) => (nameStarts[id + 1] = nameStarts[id]! + name.length));
-  const nameWords = FieldIndex.build(kept.length, (id) => words(names[id]!));
+  const nameWords = FieldIndex.build(kept.length, (id) => words(kept[id]!.name));
   const keywords = FieldIndex.build(kept.length, (id) => keywordWords(kept[id]!.keywords));
-  const descriptionWords = FieldIndex.build(kept.length, (id) => words(descriptions[id]!));
+  const descriptionWords = FieldIndex.build(kept.length, (id) => words(kept[id]!.description));
   const alphabet = new Set<string>();
   let longest = 0;
   for (const word of [...nameWords.words(), ...keywords.words()]) {
@@ -254,9 +270,12 @@ export function buildSearchIndex(entries: Iterable<SearchEntry>): SearchIndex {
     longest = Math.max(longest, chars.length);
   }
   return new SearchIndex({
-    names: names.join(''),
-    nameStarts,
-    details: { version: (id) => versions[id]!, description: (id) => descriptions[id]! },
+    size: kept.length,
+    entries: {
+      name: (id) => kept[id]!.name,
+      version: (id) => kept[id]!.version,
+      description: (id) => kept[id]!.description,
+    },
     nameWords,
     keywords,
     descriptionWords,

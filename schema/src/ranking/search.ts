@@ -65,7 +65,10 @@ export function search(index: SearchIndex, query: string, options: SearchOptions
     .map((term) => termScores(index, term))
     .sort((a, b) => a.found.length - b.found.length);
   const [narrowest, ...others] = perTerm as [TermScores, ...TermScores[]];
-  const whole = terms.join('-');
+  // The whole query as a name: the names it starts are one run of ids (names are sorted), the
+  // first of which is the exact name when there is one.
+  const [prefixFrom, prefixTo] = index.namesStartingWith(terms.join('-'));
+  const exact = prefixFrom < prefixTo && index.name(prefixFrom) === terms.join('-') ? prefixFrom : -1;
   // One sortable number per match: best score first, then lowest id (name order). Scores stay
   // below 2^11 and ids below 2^32, so the key is an exact float64.
   const keys = new Float64Array(narrowest.found.length);
@@ -81,9 +84,8 @@ export function search(index: SearchIndex, query: string, options: SearchOptions
       score += more;
     }
     if (score < 0) continue;
-    const name = index.name(id);
-    if (name === whole) score += SCORES.exactName;
-    else if (name.startsWith(whole)) score += SCORES.namePrefix;
+    if (id === exact) score += SCORES.exactName;
+    else if (id >= prefixFrom && id < prefixTo) score += SCORES.namePrefix;
     keys[total++] = (SCORE_CEILING - score) * ID_SPAN + id;
   }
 

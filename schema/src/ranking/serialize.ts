@@ -1,28 +1,40 @@
 import { SkillsError } from '../errors.js';
-import { FieldIndex, SearchIndex, type EntryDetails, type FieldParts } from './search-index.js';
+import { FieldIndex, SearchIndex, type EntryTable } from './search-index.js';
 
 /**
  * A SearchIndex as bytes, so a client builds it once per sync and every `skills search` only
- * reads it (building one for 100,000 skills takes about half a second; reading it, milliseconds).
+ * reads it (building one for 100,000 skills takes about half a second; opening it, a few
+ * milliseconds).
  *
  * Layout (little-endian; a big-endian host refuses it): the 8-byte magic `SKSRCH01`, a table of
  * uint32 — format, byte-order mark, entry count, longest word, section count, then per section
- * its offset, length and encoding — and the sections, each starting at a multiple of 8 so its
- * Int32Array is read in place. Texts are latin1 when every code unit fits in a byte, else
- * UTF-16LE: both give back exactly the string written (UTF-8 would not, for a lone surrogate).
- * The per-entry details (versions and descriptions) come last and are read only for the results
- * a search returns.
+ * its offset, length and encoding — and the sections, each at a multiple of 8 so an Int32Array
+ * is read in place:
+ * - read when the index is opened: the alphabet, and per field (name words, keywords,
+ *   description words) its sorted words and their offsets — small, a vocabulary;
+ * - read when a query needs them: per field the ids of each word (only the words a query
+ *   touches), and per entry its name, version and description (only the entries shown, and
+ *   the ~17 names a binary search for the name prefix looks at).
+ * Word texts are latin1 when every code unit fits in a byte, else UTF-16LE; each entry field is
+ * one encoding byte (0 UTF-8, 1 UTF-16LE) and its bytes. Either gives back exactly the string
+ * written — UTF-8 is used only for well-formed strings, since it cannot carry a lone surrogate.
+ *
+ * Opening checks the table and the shape of what it reads (lengths, first and last offsets);
+ * a read past a section, or offsets that run backwards, fail when met. Every failure is
+ * SEARCH_INDEX_INVALID.
  */
 const MAGIC = 'SKSRCH01';
 const FORMAT = 1;
 const BYTE_ORDER = 0x01020304;
-const SECTIONS = 17;
+const FIELDS = 3;
+/** alphabet; per field text, starts, offsets; per field ids; entry starts; entries. */
+const SECTIONS = 1 + FIELDS * 3 + FIELDS + 2;
+const IDS = 1 + FIELDS * 3;
+const ENTRY_STARTS = IDS + FIELDS;
+const ENTRIES = ENTRY_STARTS + 1;
 const TABLE_START = 8;
 const TABLE_WORDS = 5 + SECTIONS * 3;
 const HEADER_BYTES = TABLE_START + TABLE_WORDS * 4;
-/** Sections before this one are read at open; it and the next (the details) when needed. */
-const DETAIL_STARTS = 15;
-const DETAILS = 16;
 
 const enum Encoding {
   Binary = 0,
@@ -36,59 +48,47 @@ export interface ByteSource {
   read(position: number, length: number): Uint8Array;
 }
 
+interface Section {
+  bytes: Buffer;
+  encoding: Encoding;
+}
+
 /** The bytes of `index`, as {@link readSearchIndex} reads them back. */
 export function serializeSearchIndex(index: SearchIndex): Buffer {
-  const sections: Array<{ bytes: Buffer; encoding: Encoding }> = [];
-  const text = (value: string): void => {
-    sections.push(encodeText(value));
-  };
-  const ints = (value: Int32Array): void => {
-    sections.push({
-      bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      encoding: Encoding.Binary,
+  const fields = [index.nameWords, index.keywords, index.descriptionWords].map((field) => field.parts());
+  const sections: Section[] = [encodeWords(index.alphabet.join(''))];
+  for (const parts of fields) sections.push(encodeWords(parts.text), ints(parts.starts), ints(parts.offsets));
+  for (const parts of fields) sections.push(ints(parts.ids));
+  const entryStarts = new Int32Array(index.size * 3 + 1);
+  const entries: Buffer[] = [];
+  let at = 0;
+  for (let id = 0; id < index.size; id++) {
+    [index.name(id), index.version(id), index.description(id)].forEach((value, k) => {
+      const bytes = encodeEntryField(value);
+      entries.push(bytes);
+      at += bytes.length;
+      entryStarts[id * 3 + k + 1] = at;
     });
-  };
-  const { names, nameStarts } = index.nameParts();
-  text(index.alphabet.join(''));
-  text(names);
-  ints(nameStarts);
-  for (const field of [index.nameWords, index.keywords, index.descriptionWords]) {
-    const parts = field.parts();
-    text(parts.text);
-    ints(parts.starts);
-    ints(parts.offsets);
-    ints(parts.ids);
   }
-  const details: string[] = [];
-  for (let id = 0; id < index.size; id++) details.push(index.version(id), index.description(id));
-  const blob = encodeText(details.join(''));
-  const unit = blob.encoding === Encoding.Utf16 ? 2 : 1;
-  const detailStarts = new Int32Array(details.length + 1);
-  details.forEach((value, i) => (detailStarts[i + 1] = detailStarts[i]! + value.length * unit));
-  ints(detailStarts);
-  sections.push(blob);
+  sections.push(ints(entryStarts), { bytes: Buffer.concat(entries, at), encoding: Encoding.Binary });
 
   const table = new Uint32Array(TABLE_WORDS);
   table.set([FORMAT, BYTE_ORDER, index.size, index.longestWord, SECTIONS]);
-  let at = HEADER_BYTES;
   const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), Buffer.from(table.buffer)];
+  let offset = HEADER_BYTES;
   sections.forEach((section, i) => {
-    const padding = align(at) - at;
+    const padding = align(offset) - offset;
     if (padding > 0) parts.push(Buffer.alloc(padding));
-    at += padding;
-    table.set([at, section.bytes.length, section.encoding], 5 + i * 3);
+    offset += padding;
+    table.set([offset, section.bytes.length, section.encoding], 5 + i * 3);
     parts.push(section.bytes);
-    at += section.bytes.length;
+    offset += section.bytes.length;
   });
-  if (at > 0xffffffff) throw invalid('a search index of more than 4 GiB cannot be written');
-  return Buffer.concat(parts, at);
+  if (offset > 0xffffffff) throw invalid('a search index of more than 4 GiB cannot be written');
+  return Buffer.concat(parts, offset);
 }
 
-/**
- * Reads a serialised index. Every section but the details is read at once and checked for shape
- * (lengths and bounds), so damage is an error here rather than a wrong answer later; the details
- * are read when a result needs them. Throws SEARCH_INDEX_INVALID.
- */
+/** Opens a serialised index: reads its vocabulary now, ids and entries when a query needs them. */
 export function readSearchIndex(input: Uint8Array | ByteSource): SearchIndex {
   const source: ByteSource = input instanceof Uint8Array ? bufferSource(input) : input;
   const head = source.read(0, HEADER_BYTES);
@@ -104,110 +104,112 @@ export function readSearchIndex(input: Uint8Array | ByteSource): SearchIndex {
   const size = word(2);
   const longestWord = word(3);
   if (word(4) !== SECTIONS) throw invalid(`it has ${word(4)} sections, not ${SECTIONS}`);
-  const section = (i: number): { offset: number; length: number; encoding: Encoding } => ({
-    offset: word(5 + i * 3),
-    length: word(6 + i * 3),
-    encoding: word(7 + i * 3) as Encoding,
-  });
+  const sections: Array<{ offset: number; length: number; encoding: Encoding }> = [];
   let previousEnd = HEADER_BYTES;
   for (let i = 0; i < SECTIONS; i++) {
-    const { offset, length, encoding } = section(i);
-    if (offset % 8 !== 0 || offset < previousEnd || encoding > Encoding.Utf16) {
+    const section = {
+      offset: word(5 + i * 3),
+      length: word(6 + i * 3),
+      encoding: word(7 + i * 3) as Encoding,
+    };
+    if (section.offset % 8 !== 0 || section.offset < previousEnd || section.encoding > Encoding.Utf16) {
       throw invalid(`its section ${i} is out of place`);
     }
-    previousEnd = offset + length;
+    sections.push(section);
+    previousEnd = section.offset + section.length;
   }
-  const coreEnd = section(DETAIL_STARTS).offset;
-  const core = aligned(source.read(0, coreEnd));
-  if (core.length !== coreEnd) throw invalid('it is shorter than its sections say');
-  const textAt = (i: number): string => decodeText(core, section(i));
-  const intsAt = (i: number, expected?: number): Int32Array => {
-    const { offset, length, encoding } = section(i);
-    if (encoding !== Encoding.Binary || length % 4 !== 0) throw invalid(`its section ${i} is not integers`);
-    const ints = new Int32Array(core.buffer, core.byteOffset + offset, length / 4);
-    if (expected !== undefined && ints.length !== expected) {
-      throw invalid(`its section ${i} holds ${ints.length} numbers, not ${expected}`);
-    }
-    return ints;
+  // The vocabulary is contiguous, before the ids: one read.
+  const eagerEnd = sections[IDS]!.offset;
+  const eager = aligned(source.read(0, eagerEnd));
+  if (eager.length !== eagerEnd) throw invalid('it is shorter than its sections say');
+  const textAt = (i: number): string => decodeWords(eager, sections[i]!);
+  const intsAt = (i: number): Int32Array => intView(eager, sections[i]!, i);
+  const lazyInts = (i: number) => {
+    const { offset, length } = sections[i]!;
+    return (from: number, to: number): Int32Array => {
+      if (from < 0 || to < from || to * 4 > length) throw invalid(`a read of section ${i} runs outside it`);
+      const bytes = aligned(source.read(offset + from * 4, (to - from) * 4));
+      if (bytes.length !== (to - from) * 4) throw invalid(`section ${i} is cut short`);
+      return new Int32Array(bytes.buffer, bytes.byteOffset, to - from);
+    };
   };
-  const alphabet = [...textAt(0)];
-  const names = textAt(1);
-  const nameStarts = checkedStarts(intsAt(2, size + 1), names.length, 2);
-  const field = (first: number): FieldIndex => {
+  const fields = Array.from({ length: FIELDS }, (_, f) => {
+    const first = 1 + f * 3;
     const text = textAt(first);
     const starts = intsAt(first + 1);
-    const offsets = intsAt(first + 2, starts.length);
-    const ids = intsAt(first + 3);
-    if (starts.length === 0) throw invalid(`its section ${first + 1} is empty`);
-    checkedStarts(starts, text.length, first + 1);
-    checkedStarts(offsets, ids.length, first + 2);
-    // Each word's ids ascend, so checking its first and last bounds them all.
-    for (let w = 0; w + 1 < offsets.length; w++) {
-      const [low, high] = [offsets[w]!, offsets[w + 1]!];
-      if (low < high && (ids[low]! < 0 || ids[high - 1]! >= size)) {
-        throw invalid(`its section ${first + 3} names no entry`);
-      }
-    }
-    const parts: FieldParts = { text, starts, offsets, ids };
-    return new FieldIndex(parts);
-  };
+    const offsets = intsAt(first + 2);
+    const ids = sections[IDS + f]!;
+    if (starts.length === 0 || offsets.length !== starts.length)
+      throw invalid(`its field ${f} has no word table`);
+    if (starts[0] !== 0 || starts[starts.length - 1] !== text.length)
+      throw invalid(`its field ${f} words do not span their text`);
+    if (offsets[0] !== 0 || offsets[offsets.length - 1]! * 4 !== ids.length)
+      throw invalid(`its field ${f} ids do not span their section`);
+    return new FieldIndex({ text, starts, offsets, ids: lazyInts(IDS + f) });
+  });
+  if (sections[ENTRY_STARTS]!.length !== (3 * size + 1) * 4)
+    throw invalid('its entry offsets do not match its count');
   return new SearchIndex({
-    names,
-    nameStarts,
-    details: lazyDetails(source, section(DETAIL_STARTS), section(DETAILS), size),
-    nameWords: field(3),
-    keywords: field(7),
-    descriptionWords: field(11),
-    alphabet,
+    size,
+    entries: lazyEntries(source, lazyInts(ENTRY_STARTS), sections[ENTRIES]!),
+    nameWords: fields[0]!,
+    keywords: fields[1]!,
+    descriptionWords: fields[2]!,
+    alphabet: [...textAt(0)],
     longestWord,
   });
 }
 
-/** Versions and descriptions, read from the source the first time a result needs them. */
-function lazyDetails(
+/** Names, versions and descriptions, one field read at a time. */
+function lazyEntries(
   source: ByteSource,
-  startsSection: { offset: number; length: number },
-  blob: { offset: number; length: number; encoding: Encoding },
-  size: number,
-): EntryDetails {
-  let starts: Int32Array | undefined;
-  const at = (i: number): string => {
-    if (starts === undefined) {
-      const bytes = aligned(source.read(startsSection.offset, startsSection.length));
-      if (bytes.length !== startsSection.length || bytes.length !== (2 * size + 1) * 4) {
-        throw invalid('its detail offsets are missing');
-      }
-      starts = checkedStarts(new Int32Array(bytes.buffer, bytes.byteOffset, 2 * size + 1), blob.length, 15);
-    }
-    const start = starts[i]!;
-    const length = starts[i + 1]! - start;
-    const bytes = source.read(blob.offset + start, length);
-    if (bytes.length !== length) throw invalid('its details are cut short');
-    return decodeText(bytes, { offset: 0, length, encoding: blob.encoding });
+  starts: (from: number, to: number) => Int32Array,
+  blob: { offset: number; length: number },
+): EntryTable {
+  const field = (i: number): string => {
+    const pair = starts(i, i + 2);
+    const start = pair[0]!;
+    const end = pair[1]!;
+    if (start < 0 || end <= start || end > blob.length) throw invalid('an entry runs outside its section');
+    const bytes = source.read(blob.offset + start, end - start);
+    if (bytes.length !== end - start) throw invalid('its entries are cut short');
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.length - 1);
+    if (bytes[0] === 0) return text.toString('utf8');
+    if (bytes[0] === 1 && text.length % 2 === 0) return text.toString('utf16le');
+    throw invalid('an entry has an unknown encoding');
   };
-  return { version: (id) => at(2 * id), description: (id) => at(2 * id + 1) };
+  return {
+    name: (id) => field(3 * id),
+    version: (id) => field(3 * id + 1),
+    description: (id) => field(3 * id + 2),
+  };
 }
 
-/** Offsets that start at 0, never decrease and end at `end`. */
-function checkedStarts(starts: Int32Array, end: number, section: number): Int32Array {
-  let previous = 0;
-  for (const value of starts) {
-    if (value < previous) throw invalid(`its section ${section} goes backwards`);
-    previous = value;
+function ints(value: Int32Array): Section {
+  return { bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength), encoding: Encoding.Binary };
+}
+
+function intView(
+  bytes: Uint8Array,
+  at: { offset: number; length: number; encoding: Encoding },
+  i: number,
+): Int32Array {
+  if (at.encoding !== Encoding.Binary || at.length % 4 !== 0 || at.offset + at.length > bytes.length) {
+    throw invalid(`its section ${i} is not integers`);
   }
-  if (starts[0] !== 0 || previous !== end) throw invalid(`its section ${section} does not span its text`);
-  return starts;
+  return new Int32Array(bytes.buffer, bytes.byteOffset + at.offset, at.length / 4);
 }
 
-function encodeText(value: string): { bytes: Buffer; encoding: Encoding } {
-  // eslint-disable-next-line no-control-regex -- every code unit below 256
-  const narrow = /^[\u0000-\u00ff]*$/.test(value);
-  return narrow
+// eslint-disable-next-line no-control-regex -- every code unit below 256
+const NARROW = /^[\u0000-\u00ff]*$/;
+
+function encodeWords(value: string): Section {
+  return NARROW.test(value)
     ? { bytes: Buffer.from(value, 'latin1'), encoding: Encoding.Latin1 }
     : { bytes: Buffer.from(value, 'utf16le'), encoding: Encoding.Utf16 };
 }
 
-function decodeText(bytes: Uint8Array, at: { offset: number; length: number; encoding: Encoding }): string {
+function decodeWords(bytes: Uint8Array, at: { offset: number; length: number; encoding: Encoding }): string {
   if (at.encoding === Encoding.Binary || (at.encoding === Encoding.Utf16 && at.length % 2 !== 0)) {
     throw invalid('a text section has the wrong encoding');
   }
@@ -215,6 +217,16 @@ function decodeText(bytes: Uint8Array, at: { offset: number; length: number; enc
   return Buffer.from(bytes.buffer, bytes.byteOffset + at.offset, at.length).toString(
     at.encoding === Encoding.Latin1 ? 'latin1' : 'utf16le',
   );
+}
+
+function encodeEntryField(value: string): Buffer {
+  const utf8 = isWellFormed(value);
+  return Buffer.concat([Buffer.from([utf8 ? 0 : 1]), Buffer.from(value, utf8 ? 'utf8' : 'utf16le')]);
+}
+
+/** No lone surrogate (String.prototype.isWellFormed, which Node 20's types do not declare). */
+function isWellFormed(value: string): boolean {
+  return !/\p{Surrogate}/u.test(value);
 }
 
 function bufferSource(bytes: Uint8Array): ByteSource {
