@@ -122,6 +122,27 @@ describe('skills sync', () => {
     expect(await state()).toEqual(before);
   });
 
+  it('refuses a snapshot longer than its head says, and waits when it is not served', async () => {
+    const { site, build } = await signedSite();
+    await build.publish('one-skill').commit();
+    await build.snapshot();
+    await site.serve(build);
+    const head = await site.head();
+    const { json, state } = await client(site);
+    const before = await state();
+    await site.write(
+      head.snapshot!.path,
+      Buffer.concat([await site.read(head.snapshot!.path), Buffer.alloc(10)]),
+    );
+    expect((await json('sync')).body).toMatchObject({ ok: false, error: { code: 'SNAPSHOT_INVALID' } });
+    await site.remove(head.snapshot!.path);
+    site.server.requests.length = 0;
+    expect((await json('sync')).body).toMatchObject({ ok: false, error: { code: 'FEED_STALE' } });
+    // A missing snapshot means head.json moved on: it was read again, once.
+    expect(site.server.requests.filter((req) => req.url === '/index/feed/head.json')).toHaveLength(2);
+    expect(await state()).toEqual(before);
+  });
+
   it('refuses a snapshot whose chain hash does not lead to the next feed line', async () => {
     const { key, site, build } = await signedSite();
     await build.publish('one-skill', 'two-skill').commit();

@@ -161,8 +161,13 @@ async function readCapped(response: Dispatcher.ResponseData, url: URL, maxBytes:
     new SkillsError('RESPONSE_TOO_LARGE', `${printable(url.href)} sends more than ${maxBytes} bytes`, {
       hint: 'the server sent more than skills accepts for this file: tell its operator',
     });
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  // Destroying undici's body emits an AbortError: it is expected here, not an unhandled error.
+  const discard = (): void => {
+    response.body.on('error', () => {});
     response.body.destroy();
+  };
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    discard();
     throw tooLarge();
   }
   const chunks: Buffer[] = [];
@@ -172,7 +177,7 @@ async function readCapped(response: Dispatcher.ResponseData, url: URL, maxBytes:
       const buffer = chunk as Buffer;
       total += buffer.length;
       if (total > maxBytes) {
-        response.body.destroy();
+        discard();
         throw tooLarge();
       }
       chunks.push(buffer);
