@@ -8,6 +8,7 @@
 //
 //   npx tsc -b && npm run build -w @skills/cli     # the bench runs the built packages
 //   node bench/cli.mjs [--sizes 1000,10000,100000] [--runs 15] [--new-versions 1000] [--seed 1]
+//        [--bin cli/bin/skills.js]   (another build of the CLI: a copy of its bin/ and dist/)
 //
 // Each index is made with @skills/index-builder in a child process (initIndex, rebuild of the
 // generated feed, a snapshot, every head signed with a generated ed25519 key), like a registry
@@ -23,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
-const BIN = path.join(ROOT, 'cli/bin/skills.js');
+let BIN = path.join(ROOT, 'cli/bin/skills.js');
 const EPOCH = 'bench';
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
@@ -42,7 +43,7 @@ const PROSE = (
 ).split(' ');
 
 async function main(options) {
-  if (!fs.existsSync(path.join(ROOT, 'cli/dist/skills.cjs'))) {
+  if (!fs.existsSync(path.join(path.dirname(BIN), '../dist/skills.cjs'))) {
     console.error('Build the CLI first: npx tsc -b && npm run build -w @skills/cli');
     process.exit(1);
   }
@@ -524,7 +525,7 @@ const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
 const progress = (line) => process.stderr.write(`${line}\n`);
 
 function parseOptions(argv) {
-  const options = { sizes: [1000, 10000, 100000], runs: 15, newVersions: 1000, seed: 1 };
+  const options = { sizes: [1000, 10000, 100000], runs: 15, newVersions: 1000, seed: 1, bin: BIN };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const key = flag?.replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -532,8 +533,10 @@ function parseOptions(argv) {
       console.error(`unknown option ${flag}; see the comment at the top of ${SELF}`);
       process.exit(2);
     }
-    options[key] = key === 'sizes' ? value.split(',').map(Number) : Number(value);
+    options[key] =
+      key === 'sizes' ? value.split(',').map(Number) : key === 'bin' ? path.resolve(value) : Number(value);
   }
+  BIN = options.bin;
   return options;
 }
 

@@ -58,38 +58,50 @@ const NAME_AT = Buffer.byteLength('{"name":"');
 
 export type CatalogState = Omit<CatalogHeader, 'format' | 'skills' | 'sections'>;
 
+/** The catalog's entry lines: snapshot lines sorted by name, each ending in 0x0A, in chunks. */
+export interface EntryLines {
+  chunks: readonly Buffer[];
+  count: number;
+}
+
 /** The bytes of a catalog file: the header, the search index and the entries. */
 export function encodeCatalogFile(
   state: CatalogState,
-  catalog: Catalog,
+  entries: EntryLines | Catalog,
   searchIndex: Buffer,
 ): { bytes: Buffer[]; header: CatalogHeader } {
-  const entries = catalog.toSnapshot();
-  const starts = new Uint32Array(catalog.size + 1);
+  const lines =
+    entries instanceof Catalog ? { chunks: [entries.toSnapshot()], count: entries.size } : entries;
+  const starts = new Uint32Array(lines.count + 1);
   let line = 0;
-  for (let at = 0; line < catalog.size;) {
-    const end = entries.indexOf(0x0a, at);
-    starts[++line] = end + 1;
-    at = end + 1;
+  let base = 0;
+  for (const chunk of lines.chunks) {
+    for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1))
+      starts[++line] = base + at + 1;
+    base += chunk.length;
   }
-  const body: Array<[SectionName, Buffer]> = [
-    ['search', searchIndex],
-    ['starts', Buffer.from(starts.buffer, starts.byteOffset, starts.byteLength)],
-    ['entries', entries],
+  if (line !== lines.count || base !== starts[line]) {
+    throw new SkillsError('INTERNAL', `the catalog has ${line} entry lines, not ${lines.count}`);
+  }
+  const body: Array<[SectionName, readonly Buffer[]]> = [
+    ['search', [searchIndex]],
+    ['starts', [Buffer.from(starts.buffer, starts.byteOffset, starts.byteLength)]],
+    ['entries', lines.chunks],
   ];
   // The header holds its sections' offsets, which depend on its own length: lay it out with
   // room to spare, then fill in the real offsets (its length can only stay within the room).
   const draft: CatalogHeader = {
     format: 1,
     ...state,
-    skills: catalog.size,
+    skills: lines.count,
     sections: { search: [0, 0], entries: [0, 0], starts: [0, 0] },
   };
   const room = align(PREFIX_BYTES + Buffer.byteLength(JSON.stringify(draft)) + 256);
   let at = room;
-  for (const [name, bytes] of body) {
-    draft.sections[name] = [at, bytes.length];
-    at = align(at + bytes.length);
+  for (const [name, chunks] of body) {
+    const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    draft.sections[name] = [at, length];
+    at = align(at + length);
   }
   const json = Buffer.from(JSON.stringify(draft));
   const prefix = Buffer.alloc(PREFIX_BYTES);
@@ -97,9 +109,11 @@ export function encodeCatalogFile(
   prefix.writeUInt32LE(json.length, 8);
   const parts: Buffer[] = [prefix, json, Buffer.alloc(room - PREFIX_BYTES - json.length)];
   let written = room;
-  for (const [, bytes] of body) {
-    parts.push(bytes);
-    written += bytes.length;
+  for (const [, chunks] of body) {
+    for (const chunk of chunks) {
+      parts.push(chunk);
+      written += chunk.length;
+    }
     const padding = align(written) - written;
     if (padding > 0) parts.push(Buffer.alloc(padding));
     written += padding;
@@ -174,6 +188,12 @@ export class CatalogFile {
 
   /** One skill's entry, found by binary search over the sorted entry lines; null if unknown. */
   entry(name: string): CatalogEntry | null {
+    const line = this.rawEntry(name);
+    return line === null ? null : this.#parseEntry(line);
+  }
+
+  /** The exact bytes of one skill's entry line (without its 0x0A); null if unknown. */
+  rawEntry(name: string): Buffer | null {
     const count = this.header.skills;
     const [startsOffset] = this.header.sections.starts;
     const [entriesOffset, entriesLength] = this.header.sections.entries;
@@ -187,14 +207,17 @@ export class CatalogFile {
       const head = this.#read(entriesOffset + at, Math.min(probe, entriesLength - at));
       const end = head.indexOf(0x22, NAME_AT);
       const found = head.toString('latin1', NAME_AT, end === -1 ? head.length : end);
-      if (found === name && end !== -1) {
-        const next = lineStart(mid + 1);
-        return this.#parseEntry(this.#read(entriesOffset + at, next - at - 1));
-      }
+      if (found === name && end !== -1) return this.#read(entriesOffset + at, lineStart(mid + 1) - at - 1);
       if (found < name) low = mid + 1;
       else high = mid;
     }
     return null;
+  }
+
+  /** Every entry line, as stored (sorted by name, each ending in 0x0A). */
+  entryLines(): Buffer {
+    const [offset, length] = this.header.sections.entries;
+    return this.#read(offset, length);
   }
 
   close(): void {

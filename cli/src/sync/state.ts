@@ -3,8 +3,13 @@ import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic.js';
 import type { HomePaths } from '../home/paths.js';
 import { registryStateDir } from '../registry/pins.js';
-import { CatalogFile, encodeCatalogFile, type CatalogHeader, type CatalogState } from './catalog-file.js';
-import type { Catalog } from '@skills/schema/reader';
+import {
+  CatalogFile,
+  encodeCatalogFile,
+  type CatalogHeader,
+  type CatalogState,
+  type EntryLines,
+} from './catalog-file.js';
 
 /**
  * Where one registry's sync state lives (DESIGN §6 Files: state/ holds sync positions and chain
@@ -65,10 +70,10 @@ export function headEtag(header: CatalogHeader, checked: CheckedState | null): s
 export async function writeCatalog(
   paths: SyncPaths,
   state: CatalogState,
-  catalog: Catalog,
+  entries: EntryLines,
   searchIndex: Buffer,
 ): Promise<CatalogHeader> {
-  const { bytes, header } = encodeCatalogFile(state, catalog, searchIndex);
+  const { bytes, header } = encodeCatalogFile(state, entries, searchIndex);
   await writeFileAtomic(paths.catalog, Buffer.concat(bytes));
   return header;
 }

@@ -1,13 +1,14 @@
 import { printable, SkillsError, type FeedHead } from '@skills/schema';
 import { buildSearchIndex, serializeSearchIndex, type SearchEntry } from '@skills/schema/ranking';
-import { Catalog, checkHeadAgainst } from '@skills/schema/reader';
+import { Catalog, checkHeadAgainst, type FeedEntry } from '@skills/schema/reader';
 import type { Warning } from '../report.js';
 import { readPin } from '../registry/pins.js';
 import type { SelectedRegistry } from '../registry/select.js';
 import type { Session } from '../session.js';
 import { openTransport } from '../transport/open.js';
 import type { IndexTransport } from '../transport/types.js';
-import type { CatalogHeader, CatalogState } from './catalog-file.js';
+import type { CatalogHeader, CatalogState, EntryLines } from './catalog-file.js';
+import { mergeFeed, type MergedCatalog } from './merge.js';
 import { readFeedTo, type SyncPosition } from './feed.js';
 import { checkHead, fetchConfig, fetchHead, type FetchedConfig, type FetchedHead } from './head.js';
 import { farBehind, GENESIS, readHeadSnapshot } from './snapshot.js';
@@ -168,9 +169,19 @@ class SyncRun {
         `${this.name}: reading ${count} feed line${count === 1 ? '' : 's'} (seq ${from.seq + 1}–${head.seq})`,
       );
     const feed = await readFeedTo(this.transport, head, from);
-    if (catalog === null) catalog = start === 'genesis' ? new Catalog() : this.#storedCatalog();
+    let entries: EntryLines;
+    let search: SearchEntry[];
     let applied = 0;
-    for (const entry of feed.lines) if (catalog.apply(entry.line)) applied++;
+    for (const entry of feed.lines) if (entry.line.known) applied++;
+    if (catalog === null && start === 'stored') {
+      ({ search, ...entries } = this.#mergeStored(stored!, feed.lines));
+    } else {
+      catalog ??= new Catalog();
+      for (const entry of feed.lines) catalog.apply(entry.line);
+      entries = { chunks: [catalog.toSnapshot()], count: catalog.size };
+      search = [];
+      for (const entry of catalog) if (entry.latest !== null) search.push(entry.latest);
+    }
     const state: CatalogState = {
       location: this.selected.record.location,
       epoch: head.epoch,
@@ -184,7 +195,7 @@ class SyncRun {
       configEtag: config.etag,
       config: config.text,
     };
-    const written = await this.#write(stored, state, catalog, head);
+    const written = await this.#write(stored, state, entries, search, head);
     return this.#outcome(written, 'updated', applied, start === 'snapshot');
   }
 
@@ -200,11 +211,15 @@ class SyncRun {
     return file?.header ?? null;
   }
 
-  #storedCatalog(): Catalog {
+  /** The stored catalog with the feed applied, reading only the entries the feed touches. */
+  #mergeStored(stored: CatalogHeader, lines: readonly FeedEntry[]): MergedCatalog {
     const file = openCatalog(this.paths);
     if (file === null) throw new SkillsError('INTERNAL', 'the stored catalog vanished during sync');
     try {
-      return file.catalog();
+      const touched = new Set<string>();
+      for (const { line } of lines) if (line.known) touched.add(line.line.name);
+      const held = [...touched].sort().flatMap((name) => file.rawEntry(name) ?? []);
+      return mergeFeed(file.entryLines(), held, stored.seq, lines);
     } finally {
       file.close();
     }
@@ -259,12 +274,11 @@ class SyncRun {
   async #write(
     stored: CatalogHeader | null,
     state: CatalogState,
-    catalog: Catalog,
+    entries: EntryLines,
+    search: SearchEntry[],
     head: FeedHead,
   ): Promise<CatalogHeader> {
-    const entries: SearchEntry[] = [];
-    for (const entry of catalog) if (entry.latest !== null) entries.push(entry.latest);
-    const searchIndex = serializeSearchIndex(buildSearchIndex(entries));
+    const searchIndex = serializeSearchIndex(buildSearchIndex(search));
     return this.session.withLock(async () => {
       const current = this.#storedHeader();
       const moved =
@@ -274,7 +288,7 @@ class SyncRun {
           current.seq !== stored.seq ||
           current.hash !== stored.hash);
       if (moved && current.epoch === head.epoch && current.seq >= head.seq) return current;
-      return writeCatalog(this.paths, state, catalog, searchIndex);
+      return writeCatalog(this.paths, state, entries, searchIndex);
     });
   }
 

@@ -59,18 +59,22 @@ export function serializeSearchIndex(index: SearchIndex): Buffer {
   const sections: Section[] = [encodeWords(index.alphabet.join(''))];
   for (const parts of fields) sections.push(encodeWords(parts.text), ints(parts.starts), ints(parts.offsets));
   for (const parts of fields) sections.push(ints(parts.ids));
-  const entryStarts = new Int32Array(index.size * 3 + 1);
-  const entries: Buffer[] = [];
+  // Each entry field: an encoding byte, then the text; written into one buffer in two passes.
+  const values: string[] = [];
+  for (let id = 0; id < index.size; id++)
+    values.push(index.name(id), index.version(id), index.description(id));
+  const utf8 = values.map(isWellFormed);
+  let total = 0;
+  values.forEach((value, i) => (total += 1 + (utf8[i] ? Buffer.byteLength(value) : value.length * 2)));
+  const blob = Buffer.alloc(total);
+  const entryStarts = new Int32Array(values.length + 1);
   let at = 0;
-  for (let id = 0; id < index.size; id++) {
-    [index.name(id), index.version(id), index.description(id)].forEach((value, k) => {
-      const bytes = encodeEntryField(value);
-      entries.push(bytes);
-      at += bytes.length;
-      entryStarts[id * 3 + k + 1] = at;
-    });
-  }
-  sections.push(ints(entryStarts), { bytes: Buffer.concat(entries, at), encoding: Encoding.Binary });
+  values.forEach((value, i) => {
+    blob[at++] = utf8[i] ? 0 : 1;
+    at += blob.write(value, at, utf8[i] ? 'utf8' : 'utf16le');
+    entryStarts[i + 1] = at;
+  });
+  sections.push(ints(entryStarts), { bytes: blob, encoding: Encoding.Binary });
 
   const table = new Uint32Array(TABLE_WORDS);
   table.set([FORMAT, BYTE_ORDER, index.size, index.longestWord, SECTIONS]);
@@ -219,15 +223,14 @@ function decodeWords(bytes: Uint8Array, at: { offset: number; length: number; en
   );
 }
 
-function encodeEntryField(value: string): Buffer {
-  const utf8 = isWellFormed(value);
-  return Buffer.concat([Buffer.from([utf8 ? 0 : 1]), Buffer.from(value, utf8 ? 'utf8' : 'utf16le')]);
-}
-
 /** No lone surrogate (String.prototype.isWellFormed, which Node 20's types do not declare). */
 function isWellFormed(value: string): boolean {
-  return !/\p{Surrogate}/u.test(value);
+  // Nearly every text has no surrogate at all; only those that do need the exact check.
+  return !SURROGATE.test(value) || !LONE_SURROGATE.test(value);
 }
+
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 function bufferSource(bytes: Uint8Array): ByteSource {
   return { read: (position, length) => bytes.subarray(position, position + length) };
