@@ -288,6 +288,40 @@ describe('skills sync', () => {
     expect(await state()).toEqual(before);
   });
 
+  it('gets past a cache serving an old head.json by asking again with no-cache', async () => {
+    const { site, build } = await signedSite();
+    await build.publish('one-skill').commit();
+    await site.serve(build);
+    const cache = await staleCache(site);
+    const { json } = await client(cache.site);
+    expect((await json('sync')).body).toMatchObject({ registries: [{ seq: 1 }] });
+    const oldHead = await site.read('feed/head.json');
+    const oldSignature = await site.read('feed/head.json.asc');
+    await build.publish('two-skill', 'three-skill').commit();
+    await site.serve(build);
+    expect((await json('sync')).body).toMatchObject({ registries: [{ seq: 3 }] });
+    // Now the cache goes back to the head of seq 1 (and its signature) until asked past it.
+    cache.stale.set('/index/feed/head.json', { bytes: oldHead, fixedByNoCache: true });
+    cache.stale.set('/index/feed/head.json.asc', { bytes: oldSignature, fixedByNoCache: true });
+    await build.publish('four-skill').commit();
+    await site.serve(build);
+    const synced = await json('sync');
+    expect(synced.body).toMatchObject({
+      ok: true,
+      registries: [{ status: 'updated', seq: 4 }],
+      warnings: [],
+    });
+    // Only the signature is old: the pair does not verify until both are asked past the cache.
+    cache.stale.delete('/index/feed/head.json');
+    await build.publish('five-skill').commit();
+    await site.serve(build);
+    expect((await json('sync')).body).toMatchObject({ ok: true, registries: [{ seq: 5 }] });
+    cache.stale.set('/index/feed/head.json.asc', { bytes: oldSignature, fixedByNoCache: false });
+    await build.publish('six-skill').commit();
+    await site.serve(build);
+    expect((await json('sync')).body).toMatchObject({ ok: false, error: { code: 'HEAD_SIGNATURE_INVALID' } });
+  });
+
   it('stops with FEED_RESET at a new epoch until --accept-reset, then starts from its snapshot', async () => {
     const key = await KEY;
     const site = await Site.start();
@@ -383,7 +417,7 @@ async function firstHead(build: IndexBuild, seq: number): Promise<{ offset: numb
  * bytes of the file (an old copy), unless `fixedByNoCache` and the request says no-cache.
  */
 async function staleCache(origin: Site) {
-  const stale = new Map<string, { bytes: number; fixedByNoCache: boolean }>();
+  const stale = new Map<string, { bytes: number | Buffer; fixedByNoCache: boolean }>();
   const requests: IncomingMessage[] = [];
   const server = createServer((req, res) => {
     requests.push(req);
@@ -398,8 +432,9 @@ async function staleCache(origin: Site) {
         return void res.writeHead(404).end();
       }
       const old = stale.get(url.pathname);
-      if (old && !(old.fixedByNoCache && req.headers['cache-control'] === 'no-cache'))
-        bytes = bytes.subarray(0, old.bytes);
+      if (old && !(old.fixedByNoCache && req.headers['cache-control'] === 'no-cache')) {
+        bytes = typeof old.bytes === 'number' ? bytes.subarray(0, old.bytes) : old.bytes;
+      }
       const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
       if (range) {
         const start = Number(range[1]);

@@ -81,6 +81,7 @@ export async function checkHead(
   config: IndexConfig,
   pinnedKey: string | null,
   now: Date,
+  noCache = false,
 ): Promise<void> {
   if (pinnedKey !== null) {
     if (config.signing_key !== pinnedKey) {
@@ -95,7 +96,7 @@ export async function checkHead(
         },
       );
     }
-    await verifyHeadSignature(transport, fetched.bytes, pinnedKey, now);
+    await verifyHeadSignature(transport, fetched.bytes, pinnedKey, now, noCache);
   }
   const expires = fetched.head.expires;
   if (expires !== null && Date.parse(expires) <= now.getTime()) {
@@ -112,12 +113,16 @@ async function verifyHeadSignature(
   bytes: Buffer,
   fingerprint: string,
   now: Date,
+  noCache: boolean,
 ): Promise<void> {
   const unsigned = (why: string): SkillsError =>
     new SkillsError('HEAD_SIGNATURE_INVALID', `feed/head.json of ${transport.where} ${why}`, {
       hint: 'nothing was synced; run `skills sync` again, and if it persists report it to the registry operator',
     });
-  const signature = await transport.get(`${FEED_HEAD_PATH}.asc`, { maxBytes: SIGNATURE_MAX_BYTES });
+  const signature = await transport.get(`${FEED_HEAD_PATH}.asc`, {
+    maxBytes: SIGNATURE_MAX_BYTES,
+    ...(noCache ? { noCache: true } : {}),
+  });
   if (signature.status !== 'ok')
     throw unsigned(`is not signed, but the registry key ${fingerprint} is pinned`);
   const key = await transport.get(`keys/${fingerprint}.asc`, { maxBytes: KEY_MAX_BYTES });

@@ -98,12 +98,23 @@ class SyncRun {
       etag: stored === null ? null : headEtag(stored, checked),
     });
     if (fetched === 'not-modified') return this.#unchanged(stored!, checked?.headEtag ?? stored!.headEtag);
-    let config = await this.#verified(fetched, stored, pinnedKey);
+    let fresh = false;
+    let config: FetchedConfig;
+    try {
+      config = await this.#verified(fetched, stored, pinnedKey, false);
+    } catch (error) {
+      // Caches keep head.json and its signature apart: a pair that does not match may be one
+      // stale file. Both are asked again past caches once before the head is refused.
+      if (!(error instanceof SkillsError) || error.code !== 'HEAD_SIGNATURE_INVALID') throw error;
+      fetched = await this.#fetchFresh();
+      fresh = true;
+      config = await this.#verified(fetched, stored, pinnedKey, true);
+    }
     let comparison = stored === null ? 'new' : checkHeadAgainst(stored, fetched.head);
-    if (comparison === 'behind') {
+    if (comparison === 'behind' && !fresh) {
       // Most likely a cache: ask past it once before settling for the old copy.
       fetched = await this.#fetchFresh();
-      config = await this.#verified(fetched, stored, pinnedKey);
+      config = await this.#verified(fetched, stored, pinnedKey, true);
       comparison = checkHeadAgainst(stored!, fetched.head);
     }
     const head = fetched.head;
@@ -236,12 +247,13 @@ class SyncRun {
     fetched: FetchedHead,
     stored: CatalogHeader | null,
     pinnedKey: string | null,
+    noCache: boolean,
   ): Promise<FetchedConfig> {
     const config = await fetchConfig(
       this.transport,
       stored === null ? null : { text: stored.config, etag: stored.configEtag },
     );
-    await checkHead(this.transport, fetched, config.config, pinnedKey, new Date());
+    await checkHead(this.transport, fetched, config.config, pinnedKey, new Date(), noCache);
     if (config.config.epoch !== fetched.head.epoch) {
       throw new SkillsError(
         'FEED_STALE',
