@@ -11,6 +11,22 @@ import { RegistryListCommand } from './commands/registry/list.js';
 import { RegistryRemoveCommand } from './commands/registry/remove.js';
 import { ValidateCommand } from './commands/validate.js';
 import { Report } from './report.js';
+import { KeysGenerateCommand } from './commands/keys/generate.js';
+import { KeysListCommand } from './commands/keys/list.js';
+import { KeysRegisterCommand } from './commands/keys/register.js';
+import { KeysRevokeCommand } from './commands/keys/revoke.js';
+import { LoginCommand } from './commands/login.js';
+import { LogoutCommand } from './commands/logout.js';
+import { OwnerAddCommand } from './commands/owner/add.js';
+import { OwnerListCommand } from './commands/owner/list.js';
+import { OwnerRemoveCommand } from './commands/owner/remove.js';
+import { PublishCommand } from './commands/publish.js';
+import { SignupCommand } from './commands/signup.js';
+import { TokenCreateCommand } from './commands/token/create.js';
+import { TokenListCommand } from './commands/token/list.js';
+import { TokenRevokeCommand } from './commands/token/revoke.js';
+import { WhoamiCommand } from './commands/whoami.js';
+import { YankCommand } from './commands/yank.js';
 
 /** Every command of `skills`, in the order `skills --help` lists them. */
 export const commands: ReadonlyArray<CommandClass<SkillsContext>> = [
@@ -21,6 +37,22 @@ export const commands: ReadonlyArray<CommandClass<SkillsContext>> = [
   RegistryAddCommand,
   RegistryRemoveCommand,
   RegistryDefaultCommand,
+  SignupCommand,
+  LoginCommand,
+  LogoutCommand,
+  WhoamiCommand,
+  TokenCreateCommand,
+  TokenListCommand,
+  TokenRevokeCommand,
+  KeysGenerateCommand,
+  KeysListCommand,
+  KeysRegisterCommand,
+  KeysRevokeCommand,
+  PublishCommand,
+  YankCommand,
+  OwnerListCommand,
+  OwnerAddCommand,
+  OwnerRemoveCommand,
 ];
 
 /**
