@@ -1,7 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
-import { onlyJson, run, tempDir, type CliResult, type RunOptions } from './helpers.js';
+import { afterAll, expect } from 'vitest';
+import { onlyJson, run, type CliResult, type RunOptions } from './helpers.js';
 import type { TestRegistryServer } from './registry-server.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -17,8 +18,21 @@ export interface Person {
   json(argv: string[], options?: Omit<RunOptions, 'cwd' | 'env'> & { cwd?: string }): Promise<Record<string, unknown>>;
 }
 
+const lasting: string[] = [];
+
+/** A temporary folder kept until the test file ends (a person made in beforeAll outlives one test). */
+async function lastingDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'skills-cli-person-'));
+  lasting.push(dir);
+  return dir;
+}
+
+afterAll(async () => {
+  await Promise.all(lasting.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 export async function person(registry: TestRegistryServer, username: string): Promise<Person> {
-  const root = await tempDir();
+  const root = await lastingDir();
   const env = { NO_COLOR: '1', HOME: root, SKILLS_HOME: path.join(root, '.skills') };
   const outputs: string[] = [];
   const skills: Person['skills'] = async (argv, options = {}) => {
