@@ -29,7 +29,12 @@ describe('skills signup and login', () => {
     const signup = await ada.json(['signup', '-u', 'ada', '--email', 'ada@example.org', '--password-stdin'], {
       stdin: `${PASSWORD}\n`,
     });
-    expect(signup).toMatchObject({ ok: true, registry: 'local', api: `${registry.url}/api/v1`, username: 'ada' });
+    expect(signup).toMatchObject({
+      ok: true,
+      registry: 'local',
+      api: `${registry.url}/api/v1`,
+      username: 'ada',
+    });
 
     const file = path.join(ada.root, '.skills', 'config.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -53,7 +58,9 @@ describe('skills signup and login', () => {
   });
 
   it('names the login token after the host and the time, with all four scopes, 30 days by default', async () => {
-    expect(loginTokenName(new Date('2026-01-02T03:04:05Z'), 'laptop')).toBe('skills-cli on laptop, 2026-01-02 03:04Z');
+    expect(loginTokenName(new Date('2026-01-02T03:04:05Z'), 'laptop')).toBe(
+      'skills-cli on laptop, 2026-01-02 03:04Z',
+    );
     expect(loginTokenName(new Date(0), 'höst\n'.repeat(20)).length).toBeLessThanOrEqual(64);
     const bob = await signedUp(registry, 'bob-tokens');
     const list = await bob.json(['token', 'list', '--password-stdin'], { stdin: PASSWORD });
@@ -107,34 +114,61 @@ describe('skills signup and login', () => {
     expect(errorOf(argument).code).toBe('USAGE');
     const noTerminal = await erin.skills(['login', '-u', 'erin', '--json']);
     expect(noTerminal.code).toBe(2);
-    expect(errorOf(noTerminal)).toMatchObject({ code: 'USAGE', message: expect.stringContaining('stdin is not a terminal') });
+    expect(errorOf(noTerminal)).toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('stdin is not a terminal'),
+    });
     expect(errorOf(noTerminal).hint).toContain('--password-stdin');
-    const twoLines = await erin.skills(['login', '-u', 'erin', '--password-stdin', '--json'], { stdin: 'a\nb\n' });
-    expect(errorOf(twoLines)).toMatchObject({ code: 'USAGE', message: '--password-stdin: stdin holds more than one line' });
-    const badExpiry = await erin.skills(['login', '-u', 'erin', '--password-stdin', '--expires-in', '91d', '--json']);
+    const twoLines = await erin.skills(['login', '-u', 'erin', '--password-stdin', '--json'], {
+      stdin: 'a\nb\n',
+    });
+    expect(errorOf(twoLines)).toMatchObject({
+      code: 'USAGE',
+      message: '--password-stdin: stdin holds more than one line',
+    });
+    const badExpiry = await erin.skills([
+      'login',
+      '-u',
+      'erin',
+      '--password-stdin',
+      '--expires-in',
+      '91d',
+      '--json',
+    ]);
     expect(errorOf(badExpiry)).toMatchObject({ code: 'USAGE', hint: 'give between 1 minute and 90 days' });
   });
 
   it('maps sign-up refusals to codes with hints', async () => {
     await signedUp(registry, 'frank');
     const other = await person(registry, 'frank2');
-    const taken = await other.skills(['signup', '-u', 'frank', '--email', 'f@example.org', '--password-stdin', '--json'], {
-      stdin: PASSWORD,
-    });
+    const taken = await other.skills(
+      ['signup', '-u', 'frank', '--email', 'f@example.org', '--password-stdin', '--json'],
+      {
+        stdin: PASSWORD,
+      },
+    );
     expect(errorOf(taken)).toMatchObject({ code: 'USERNAME_TAKEN', registry_code: 'username_taken' });
-    const short = await other.skills(['signup', '-u', 'frank-other', '--email', 'f@example.org', '--password-stdin', '--json'], {
-      stdin: 'short',
-    });
+    const short = await other.skills(
+      ['signup', '-u', 'frank-other', '--email', 'f@example.org', '--password-stdin', '--json'],
+      {
+        stdin: 'short',
+      },
+    );
     expect(errorOf(short)).toMatchObject({
       code: 'ACCOUNT_INVALID',
       registry_code: 'invalid_password',
       hint: 'choose a password of 10 to 256 characters',
     });
-    const badName = await other.skills(['signup', '-u', 'Frank!', '--email', 'f@example.org', '--password-stdin', '--json'], {
+    const badName = await other.skills(
+      ['signup', '-u', 'Frank!', '--email', 'f@example.org', '--password-stdin', '--json'],
+      {
+        stdin: PASSWORD,
+      },
+    );
+    expect(badName.code).toBe(2);
+    const noEmail = await other.skills(['signup', '-u', 'frank3', '--password-stdin', '--json'], {
       stdin: PASSWORD,
     });
-    expect(badName.code).toBe(2);
-    const noEmail = await other.skills(['signup', '-u', 'frank3', '--password-stdin', '--json'], { stdin: PASSWORD });
     expect(errorOf(noEmail).code).toBe('USAGE');
   });
 
@@ -159,16 +193,22 @@ describe('skills whoami with a bad token', () => {
       code: 'AUTH_REQUIRED',
       hint: 'run `skills login`, or set SKILLS_TOKEN',
     });
-    const malformed = await hal.skills(['whoami', '--json'], { env: { ...hal.env, SKILLS_TOKEN: 'skl_nonsense' } });
+    const malformed = await hal.skills(['whoami', '--json'], {
+      env: { ...hal.env, SKILLS_TOKEN: 'skl_nonsense' },
+    });
     expect(errorOf(malformed)).toMatchObject({ code: 'AUTH_INVALID', registry_code: 'invalid_credential' });
     expect(errorOf(malformed).hint).toContain('skills login');
 
     const ivy = await signedUp(registry, 'ivy');
     const token = (await config(ivy.root)).credentials[registry.url]!;
-    const revoked = await ivy.json(['token', 'revoke', token['tokenId']!, '--password-stdin'], { stdin: PASSWORD });
+    const revoked = await ivy.json(['token', 'revoke', token['tokenId']!, '--password-stdin'], {
+      stdin: PASSWORD,
+    });
     expect(revoked).toMatchObject({ ok: true, forgotten: true });
     // Forgotten here; sent anyway through SKILLS_TOKEN, the registry refuses it.
-    const again = await ivy.skills(['whoami', '--json'], { env: { ...ivy.env, SKILLS_TOKEN: token['token']! } });
+    const again = await ivy.skills(['whoami', '--json'], {
+      env: { ...ivy.env, SKILLS_TOKEN: token['token']! },
+    });
     expect(errorOf(again)).toMatchObject({ code: 'AUTH_INVALID', registry_code: 'invalid_credential' });
   });
 
@@ -199,18 +239,25 @@ describe('skills logout', () => {
     const logout = await lee.json(['logout']);
     expect(logout).toMatchObject({ ok: true, logged_out: true, revoked: false });
     expect(logout['warnings']).toEqual([
-      expect.objectContaining({ code: 'TOKEN_NOT_REVOKED', message: expect.stringContaining(`skills token revoke ${stored['tokenId']}`) }),
+      expect.objectContaining({
+        code: 'TOKEN_NOT_REVOKED',
+        message: expect.stringContaining(`skills token revoke ${stored['tokenId']}`),
+      }),
     ]);
     expect((await config(lee.root)).credentials).toEqual({});
     expect(await me(stored['token']!)).toBe(200);
-    const revoked = await lee.json(['token', 'revoke', stored['tokenId']!, '-u', 'lee', '--password-stdin'], { stdin: PASSWORD });
+    const revoked = await lee.json(['token', 'revoke', stored['tokenId']!, '-u', 'lee', '--password-stdin'], {
+      stdin: PASSWORD,
+    });
     expect(revoked).toMatchObject({ ok: true, forgotten: false });
     expect(await me(stored['token']!)).toBe(401);
   });
 
   it('keeps the token when the password to revoke it is wrong', async () => {
     const max = await signedUp(registry, 'max');
-    const result = await max.skills(['logout', '--password-stdin', '--json'], { stdin: 'wrong password here' });
+    const result = await max.skills(['logout', '--password-stdin', '--json'], {
+      stdin: 'wrong password here',
+    });
     expect(errorOf(result).code).toBe('LOGIN_FAILED');
     expect(Object.keys((await config(max.root)).credentials)).toEqual([registry.url]);
   });
@@ -220,7 +267,19 @@ describe('skills token', () => {
   it('creates a scoped token printed once, lists it and revokes it', async () => {
     const nia = await signedUp(registry, 'nia');
     const created = await nia.skills(
-      ['token', 'create', '--name', 'ci', '--scope', 'publish-update', '--skill', 'nia-*', '--expires-in', '1d', '--password-stdin'],
+      [
+        'token',
+        'create',
+        '--name',
+        'ci',
+        '--scope',
+        'publish-update',
+        '--skill',
+        'nia-*',
+        '--expires-in',
+        '1d',
+        '--password-stdin',
+      ],
       { stdin: PASSWORD },
     );
     expect(created.code, created.stderr).toBe(0);
@@ -233,11 +292,15 @@ describe('skills token', () => {
     const list = await nia.json(['token', 'list', '--password-stdin'], { stdin: PASSWORD });
     const ci = (list['tokens'] as Array<Record<string, unknown>>).find((token) => token['name'] === 'ci');
     expect(ci).toMatchObject({ scopes: ['publish-update'], skills: ['nia-*'], this_computer: false });
-    const revoked = await nia.json(['token', 'revoke', String(ci!['id']), '--password-stdin'], { stdin: PASSWORD });
+    const revoked = await nia.json(['token', 'revoke', String(ci!['id']), '--password-stdin'], {
+      stdin: PASSWORD,
+    });
     expect(revoked).toMatchObject({ ok: true, forgotten: false });
     expect(await me(secret)).toBe(401);
 
-    const unknown = await nia.skills(['token', 'revoke', '999999', '--password-stdin', '--json'], { stdin: PASSWORD });
+    const unknown = await nia.skills(['token', 'revoke', '999999', '--password-stdin', '--json'], {
+      stdin: PASSWORD,
+    });
     expect(errorOf(unknown)).toMatchObject({ code: 'API_NOT_FOUND', registry_code: 'token_not_found' });
   });
 

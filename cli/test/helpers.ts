@@ -103,7 +103,9 @@ export async function writeSkill(
  * A stdin that claims to be a terminal and types `lines` (each followed by Enter) as the command
  * reads: what a person at a prompt does. `rawModes` records every setRawMode call.
  */
-export function fakeTerminal(lines: string[]): Readable & { isTTY: true; rawModes: boolean[]; setRawMode(mode: boolean): void } {
+export function fakeTerminal(
+  lines: string[],
+): Readable & { isTTY: true; rawModes: boolean[]; setRawMode(mode: boolean): void } {
   const stream = new PassThrough() as unknown as Readable & {
     isTTY: true;
     rawModes: boolean[];

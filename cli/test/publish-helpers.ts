@@ -15,7 +15,10 @@ export interface Person {
   /** Every output this person's commands printed, to check that no secret was ever shown. */
   outputs: string[];
   skills(argv: string[], options?: Omit<RunOptions, 'cwd' | 'env'> & { cwd?: string }): Promise<CliResult>;
-  json(argv: string[], options?: Omit<RunOptions, 'cwd' | 'env'> & { cwd?: string }): Promise<Record<string, unknown>>;
+  json(
+    argv: string[],
+    options?: Omit<RunOptions, 'cwd' | 'env'> & { cwd?: string },
+  ): Promise<Record<string, unknown>>;
 }
 
 const lasting: string[] = [];
@@ -40,7 +43,8 @@ export async function person(registry: TestRegistryServer, username: string): Pr
     outputs.push(result.stdout, result.stderr);
     return result;
   };
-  const json: Person['json'] = async (argv, options = {}) => onlyJson((await skills([...argv, '--json'], options)).stdout);
+  const json: Person['json'] = async (argv, options = {}) =>
+    onlyJson((await skills([...argv, '--json'], options)).stdout);
   const added = await skills(['registry', 'add', 'local', registry.url]);
   expect(added.code, added.stderr).toBe(0);
   return { root, env, username, outputs, skills, json };
@@ -77,7 +81,12 @@ export async function filesUnder(dir: string): Promise<Array<{ file: string; tex
   return found;
 }
 
-export function errorOf(result: CliResult): { code: string; message: string; hint: string | null; registry_code?: string } {
+export function errorOf(result: CliResult): {
+  code: string;
+  message: string;
+  hint: string | null;
+  registry_code?: string;
+} {
   const json = onlyJson(result.stdout);
   expect(json['ok']).toBe(false);
   return json['error'] as { code: string; message: string; hint: string | null; registry_code?: string };

@@ -25,9 +25,21 @@ async function configOf(someone: Person): Promise<{ signingKey: string | null }>
 describe('skills keys', () => {
   it('generates an ed25519 key with a 0600 private key file, registers it with a proof, and lists both views', async () => {
     const ada = await signedUp(registry, 'key-ada');
-    const generated = await ada.json(['keys', 'generate', '--name', 'Ada Lovelace', '--email', 'ada@example.org']);
+    const generated = await ada.json([
+      'keys',
+      'generate',
+      '--name',
+      'Ada Lovelace',
+      '--email',
+      'ada@example.org',
+    ]);
     const fingerprint = generated['fingerprint'] as string;
-    expect(generated).toMatchObject({ ok: true, user_id: 'Ada Lovelace <ada@example.org>', encrypted: false, signing_key: true });
+    expect(generated).toMatchObject({
+      ok: true,
+      user_id: 'Ada Lovelace <ada@example.org>',
+      encrypted: false,
+      signing_key: true,
+    });
     expect(fingerprint).toMatch(/^[0-9A-F]{40}$/);
     const keys = path.join(ada.root, '.skills', 'keys');
     expect((await stat(keys)).mode & 0o777).toBe(0o700);
@@ -47,7 +59,13 @@ describe('skills keys', () => {
         {
           fingerprint,
           signing: true,
-          local: { user_ids: ['Ada Lovelace <ada@example.org>'], algorithm: 'eddsaLegacy (ed25519Legacy)', private: true, encrypted: false, revoked: false },
+          local: {
+            user_ids: ['Ada Lovelace <ada@example.org>'],
+            algorithm: 'eddsaLegacy (ed25519Legacy)',
+            private: true,
+            encrypted: false,
+            revoked: false,
+          },
         },
       ],
     });
@@ -63,21 +81,29 @@ describe('skills keys', () => {
   it('refuses a key already registered to another account with KEY_TAKEN', async () => {
     const first = await publisher(registry, 'key-first');
     const second = await signedUp(registry, 'key-second');
-    await cp(path.join(first.root, '.skills', 'keys'), path.join(second.root, '.skills', 'keys'), { recursive: true });
-    const result = await second.skills(['keys', 'register', '--password-stdin', '--json'], { stdin: PASSWORD });
+    await cp(path.join(first.root, '.skills', 'keys'), path.join(second.root, '.skills', 'keys'), {
+      recursive: true,
+    });
+    const result = await second.skills(['keys', 'register', '--password-stdin', '--json'], {
+      stdin: PASSWORD,
+    });
     expect(errorOf(result)).toMatchObject({ code: 'KEY_TAKEN', registry_code: 'key_taken' });
     expect(errorOf(result).hint).toContain('skills keys generate');
   });
 
   it('protects a key with a passphrase and asks for it only when signing', async () => {
     const bea = await signedUp(registry, 'key-bea');
-    const generated = await bea.json(['keys', 'generate', '--passphrase-stdin'], { stdin: 'a long key passphrase\n' });
+    const generated = await bea.json(['keys', 'generate', '--passphrase-stdin'], {
+      stdin: 'a long key passphrase\n',
+    });
     expect(generated).toMatchObject({ encrypted: true });
     const fingerprint = generated['fingerprint'] as string;
     const armored = await readFile(path.join(bea.root, '.skills', 'keys', `${fingerprint}.key`), 'utf8');
     expect(armored).not.toContain('a long key passphrase');
 
-    const noTerminal = await bea.skills(['keys', 'register', '--password-stdin', '--json'], { stdin: PASSWORD });
+    const noTerminal = await bea.skills(['keys', 'register', '--password-stdin', '--json'], {
+      stdin: PASSWORD,
+    });
     expect(errorOf(noTerminal)).toMatchObject({ code: 'KEY_PASSPHRASE' });
     expect(errorOf(noTerminal).hint).toContain('SKILLS_KEY_PASSPHRASE');
     const wrong = await bea.skills(['keys', 'register', '--password-stdin', '--json'], {
@@ -96,7 +122,9 @@ describe('skills keys', () => {
     expect(terminal.rawModes).toEqual([true, false, true, false]);
 
     const dir = await writeSkill(bea.root, 'bea-notes');
-    const published = await bea.json(['publish', dir], { env: { ...bea.env, SKILLS_KEY_PASSPHRASE: 'a long key passphrase' } });
+    const published = await bea.json(['publish', dir], {
+      env: { ...bea.env, SKILLS_KEY_PASSPHRASE: 'a long key passphrase' },
+    });
     expect(published).toMatchObject({ ok: true, signer: fingerprint });
   });
 
@@ -106,7 +134,10 @@ describe('skills keys', () => {
     const dir = await writeSkill(cid.root, 'cid-notes');
     expect((await cid.json(['publish', dir]))['ok']).toBe(true);
 
-    const revoked = await cid.json(['keys', 'revoke', fingerprint, '--reason', 'superseded', '--password-stdin'], { stdin: PASSWORD });
+    const revoked = await cid.json(
+      ['keys', 'revoke', fingerprint, '--reason', 'superseded', '--password-stdin'],
+      { stdin: PASSWORD },
+    );
     expect(revoked).toMatchObject({ ok: true, on_registry: true, local: true, was_signing_key: true });
     expect((await configOf(cid)).signingKey).toBeNull();
     const list = await cid.json(['keys', 'list', '--remote', '--password-stdin'], { stdin: PASSWORD });
@@ -122,7 +153,9 @@ describe('skills keys', () => {
     expect(errorOf(noKey)).toMatchObject({ code: 'KEY_NONE' });
     const withRevoked = await cid.skills(['publish', dir, '--key', fingerprint, '--json']);
     expect(errorOf(withRevoked)).toMatchObject({ code: 'SIGNER_KEY_REVOKED' });
-    const unknown = await cid.skills(['keys', 'revoke', 'F'.repeat(40), '--password-stdin', '--json'], { stdin: PASSWORD });
+    const unknown = await cid.skills(['keys', 'revoke', 'F'.repeat(40), '--password-stdin', '--json'], {
+      stdin: PASSWORD,
+    });
     expect(errorOf(unknown)).toMatchObject({ code: 'KEY_NOT_FOUND', registry_code: 'key_not_found' });
     const bad = await cid.skills(['keys', 'revoke', 'nope', '--json']);
     expect(bad.code).toBe(2);
@@ -141,7 +174,16 @@ describe('skills publish', () => {
     const result = await ada.skills(['publish', dir, '--json']);
     expect(result.code, result.stderr).toBe(0);
     const json = onlyJson(result.stdout);
-    expect(Object.keys(json).sort()).toEqual(['indexed', 'name', 'ok', 'sha256', 'signer', 'size', 'version', 'warnings']);
+    expect(Object.keys(json).sort()).toEqual([
+      'indexed',
+      'name',
+      'ok',
+      'sha256',
+      'signer',
+      'size',
+      'version',
+      'warnings',
+    ]);
     expect(json).toEqual({
       ok: true,
       name: 'ada-notes',
@@ -152,7 +194,10 @@ describe('skills publish', () => {
       indexed: true,
       warnings: [],
     });
-    const detail = (await (await fetch(`${registry.url}/api/v1/skills/ada-notes/1.2.3`)).json()) as Record<string, unknown>;
+    const detail = (await (await fetch(`${registry.url}/api/v1/skills/ada-notes/1.2.3`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(detail).toMatchObject({ indexed: true });
 
     // The same bytes again (signed anew by the same key) is a safe retry.
@@ -169,7 +214,10 @@ describe('skills publish', () => {
     }
     const dir = await writeSkill(ada.root, 'ada-gpg');
     const published = await ada.json(['publish', dir]);
-    const detail = (await (await fetch(`${registry.url}/api/v1/skills/ada-gpg/1.2.3`)).json()) as { dl: string; sig: string };
+    const detail = (await (await fetch(`${registry.url}/api/v1/skills/ada-gpg/1.2.3`)).json()) as {
+      dl: string;
+      sig: string;
+    };
     const work = await tempDir();
     const gnupg = path.join(work, 'gnupg');
     await mkdir(gnupg, { mode: 0o700 });
@@ -177,10 +225,20 @@ describe('skills publish', () => {
     await writeFile(path.join(work, 'skill.tgz.asc'), await (await fetch(detail.sig)).text());
     const signer = published['signer'] as string;
     const env = { ...process.env, GNUPGHOME: gnupg };
-    execFileSync('gpg', ['--batch', '--import', path.join(ada.root, '.skills', 'keys', `${signer}.asc`)], { env, stdio: 'ignore' });
+    execFileSync('gpg', ['--batch', '--import', path.join(ada.root, '.skills', 'keys', `${signer}.asc`)], {
+      env,
+      stdio: 'ignore',
+    });
     const status = execFileSync(
       'gpg',
-      ['--batch', '--status-fd', '1', '--verify', path.join(work, 'skill.tgz.asc'), path.join(work, 'skill.tgz')],
+      [
+        '--batch',
+        '--status-fd',
+        '1',
+        '--verify',
+        path.join(work, 'skill.tgz.asc'),
+        path.join(work, 'skill.tgz'),
+      ],
       { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
     expect(status).toContain(`[GNUPG:] VALIDSIG ${signer}`);
@@ -189,7 +247,13 @@ describe('skills publish', () => {
   it('does everything but the upload with --dry-run', async () => {
     const dir = await writeSkill(ada.root, 'ada-dry');
     const json = await ada.json(['publish', dir, '--dry-run']);
-    expect(json).toMatchObject({ ok: true, name: 'ada-dry', version: '1.2.3', indexed: false, dry_run: true });
+    expect(json).toMatchObject({
+      ok: true,
+      name: 'ada-dry',
+      version: '1.2.3',
+      indexed: false,
+      dry_run: true,
+    });
     expect(json['sha256']).toMatch(/^[0-9a-f]{64}$/);
     expect(await versionStatus('ada-dry', '1.2.3')).toBe(404);
   });
@@ -221,7 +285,9 @@ describe('skills publish', () => {
     const dir = await writeSkill(ada.root, 'ada-owned');
     expect((await ada.json(['publish', dir]))['ok']).toBe(true);
     const eve = await publisher(registry, 'pub-eve');
-    const theirs = await writeSkill(eve.root, 'ada-owned', { 'skill.yaml': 'name: ada-owned\nversion: 2.0.0\nlicense: MIT\n' });
+    const theirs = await writeSkill(eve.root, 'ada-owned', {
+      'skill.yaml': 'name: ada-owned\nversion: 2.0.0\nlicense: MIT\n',
+    });
     const result = await eve.skills(['publish', theirs, '--json']);
     expect(errorOf(result)).toMatchObject({ code: 'NOT_OWNER', registry_code: 'not_owner' });
     expect(errorOf(result).hint).toContain('skills owner add');
@@ -241,10 +307,14 @@ describe('skills publish', () => {
   });
 
   it('refuses a token without the needed scope with TOKEN_SCOPE', async () => {
-    const created = await ada.skills(['token', 'create', '--scope', 'yank', '--password-stdin'], { stdin: PASSWORD });
+    const created = await ada.skills(['token', 'create', '--scope', 'yank', '--password-stdin'], {
+      stdin: PASSWORD,
+    });
     const yankOnly = created.stdout.trim();
     const dir = await writeSkill(ada.root, 'ada-scope');
-    const result = await ada.skills(['publish', dir, '--json'], { env: { ...ada.env, SKILLS_TOKEN: yankOnly } });
+    const result = await ada.skills(['publish', dir, '--json'], {
+      env: { ...ada.env, SKILLS_TOKEN: yankOnly },
+    });
     expect(errorOf(result)).toMatchObject({ code: 'TOKEN_SCOPE', registry_code: 'insufficient_scope' });
     expect(errorOf(result).hint).toContain('skills token create --scope');
   });
@@ -253,10 +323,14 @@ describe('skills publish', () => {
     const dir = await writeSkill(ada.root, 'ada-login');
     const env = { ...ada.env, SKILLS_HOME: path.join(ada.root, 'other-home') };
     await cp(path.join(ada.root, '.skills'), env.SKILLS_HOME, { recursive: true });
-    const config = JSON.parse(await readFile(path.join(env.SKILLS_HOME, 'config.json'), 'utf8')) as { credentials: object };
+    const config = JSON.parse(await readFile(path.join(env.SKILLS_HOME, 'config.json'), 'utf8')) as {
+      credentials: object;
+    };
     config.credentials = {};
     await writeFile(path.join(env.SKILLS_HOME, 'config.json'), JSON.stringify(config));
-    expect(errorOf(await ada.skills(['publish', dir, '--json'], { env }))).toMatchObject({ code: 'AUTH_REQUIRED' });
+    expect(errorOf(await ada.skills(['publish', dir, '--json'], { env }))).toMatchObject({
+      code: 'AUTH_REQUIRED',
+    });
     const dry = await ada.json(['publish', dir, '--dry-run'], { env });
     expect(dry).toMatchObject({ ok: true, warnings: [expect.objectContaining({ code: 'AUTH_REQUIRED' })] });
   });
@@ -264,7 +338,11 @@ describe('skills publish', () => {
   it('returns at once with --wait 0, warning that the version is not indexed yet', async () => {
     const dir = await writeSkill(ada.root, 'ada-nowait');
     const json = await ada.json(['publish', dir, '--wait', '0']);
-    expect(json).toMatchObject({ ok: true, indexed: false, warnings: [expect.objectContaining({ code: 'NOT_INDEXED_YET' })] });
+    expect(json).toMatchObject({
+      ok: true,
+      indexed: false,
+      warnings: [expect.objectContaining({ code: 'NOT_INDEXED_YET' })],
+    });
     expect((await ada.skills(['publish', dir, '--wait', 'soon'])).code).toBe(2);
   });
 });
@@ -289,9 +367,15 @@ describe('skills yank and skills owner', () => {
       warnings: [],
     });
     await registry.indexed();
-    const detail = (await (await fetch(`${registry.url}/api/v1/skills/own-notes/1.2.3`)).json()) as { line: { yanked: boolean } };
+    const detail = (await (await fetch(`${registry.url}/api/v1/skills/own-notes/1.2.3`)).json()) as {
+      line: { yanked: boolean };
+    };
     expect(detail.line.yanked).toBe(true);
-    expect(await ada.json(['yank', 'own-notes@1.2.3', '--undo'])).toMatchObject({ ok: true, yanked: false, yank_reason: null });
+    expect(await ada.json(['yank', 'own-notes@1.2.3', '--undo'])).toMatchObject({
+      ok: true,
+      yanked: false,
+      yank_reason: null,
+    });
   });
 
   it('refuses yanks of unknown versions, of other people, and bad arguments', async () => {
@@ -299,23 +383,37 @@ describe('skills yank and skills owner', () => {
       code: 'API_NOT_FOUND',
       registry_code: 'version_not_found',
     });
-    expect(errorOf(await bob.skills(['yank', 'own-notes@1.2.3', '--json']))).toMatchObject({ code: 'NOT_OWNER' });
-    for (const argv of [['yank', 'own-notes'], ['yank', 'own-notes@^1.0.0'], ['yank', 'own-notes@1.2.3', '--undo', '--reason', 'x']]) {
+    expect(errorOf(await bob.skills(['yank', 'own-notes@1.2.3', '--json']))).toMatchObject({
+      code: 'NOT_OWNER',
+    });
+    for (const argv of [
+      ['yank', 'own-notes'],
+      ['yank', 'own-notes@^1.0.0'],
+      ['yank', 'own-notes@1.2.3', '--undo', '--reason', 'x'],
+    ]) {
       expect((await ada.skills([...argv, '--json'])).code, argv.join(' ')).toBe(2);
     }
   });
 
   it('lists, adds and removes owners; a new owner may publish; the last owner stays', async () => {
     expect(await ada.json(['owner', 'list', 'own-notes'])).toMatchObject({ owners: ['own-ada'] });
-    expect(await ada.json(['owner', 'add', 'own-notes', 'own-bob'])).toMatchObject({ owners: ['own-ada', 'own-bob'] });
-    const dir = await writeSkill(bob.root, 'own-notes', { 'skill.yaml': 'name: own-notes\nversion: 1.3.0\nlicense: MIT\n' });
+    expect(await ada.json(['owner', 'add', 'own-notes', 'own-bob'])).toMatchObject({
+      owners: ['own-ada', 'own-bob'],
+    });
+    const dir = await writeSkill(bob.root, 'own-notes', {
+      'skill.yaml': 'name: own-notes\nversion: 1.3.0\nlicense: MIT\n',
+    });
     expect(await bob.json(['publish', dir])).toMatchObject({ ok: true, version: '1.3.0', indexed: true });
-    expect(await bob.json(['owner', 'remove', 'own-notes', 'own-ada'])).toMatchObject({ owners: ['own-bob'] });
+    expect(await bob.json(['owner', 'remove', 'own-notes', 'own-ada'])).toMatchObject({
+      owners: ['own-bob'],
+    });
     expect(errorOf(await bob.skills(['owner', 'remove', 'own-notes', 'own-bob', '--json']))).toMatchObject({
       code: 'LAST_OWNER',
       registry_code: 'last_owner',
     });
-    expect(errorOf(await ada.skills(['owner', 'add', 'own-notes', 'own-ada', '--json']))).toMatchObject({ code: 'NOT_OWNER' });
+    expect(errorOf(await ada.skills(['owner', 'add', 'own-notes', 'own-ada', '--json']))).toMatchObject({
+      code: 'NOT_OWNER',
+    });
     expect(errorOf(await bob.skills(['owner', 'add', 'own-notes', 'nobody-here', '--json']))).toMatchObject({
       code: 'API_NOT_FOUND',
       registry_code: 'user_not_found',

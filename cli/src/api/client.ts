@@ -1,6 +1,7 @@
 import { printable, SkillsError } from '@skills/schema';
 import type { HttpResponse } from '../http/client.js';
 import { apiOrigin } from '../registry/credentials.js';
+import { checkSecure } from '../registry/location.js';
 import { readPin } from '../registry/pins.js';
 import { selectRegistry, type SelectedRegistry } from '../registry/select.js';
 import type { Session } from '../session.js';
@@ -88,6 +89,8 @@ export class RegistryApi {
         hint: 'it is read-only (its config.json names no "api"): publish to a registry server, or ask its operator',
       });
     }
+    // Before any credential is looked up: plain http is refused except on loopback (DESIGN §6).
+    checkSecure(pin.api, record.allowHttp);
     const flag = (await session.config()).defaultRegistry === name ? '' : ` --registry ${name}`;
     return new RegistryApi(session, { name, record }, pin.api.replace(/\/+$/, ''), origin, flag);
   }
