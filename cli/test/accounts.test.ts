@@ -91,6 +91,7 @@ describe('skills signup and login', () => {
     expect(second['token']).not.toBe(first['token']);
     expect(await me(first['token']!)).toBe(401);
     expect(await me(second['token']!)).toBe(200);
+    expect((await stat(path.join(carol.root, '.skills', 'config.json'))).mode & 0o777).toBe(0o600);
     const days = (Date.parse(second['expiresAt']!) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(6.9);
     expect(days).toBeLessThanOrEqual(7);
@@ -229,6 +230,7 @@ describe('skills logout', () => {
     const logout = await kim.json(['logout', '--password-stdin'], { stdin: PASSWORD });
     expect(logout).toMatchObject({ ok: true, logged_out: true, revoked: true, warnings: [] });
     expect((await config(kim.root)).credentials).toEqual({});
+    expect((await stat(path.join(kim.root, '.skills', 'config.json'))).mode & 0o777).toBe(0o600);
     expect(await me(token)).toBe(401);
     expect(await kim.json(['logout'])).toMatchObject({ ok: true, logged_out: false });
   });

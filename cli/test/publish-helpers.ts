@@ -7,6 +7,9 @@ import type { TestRegistryServer } from './registry-server.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
+/** run()'s options; `env` replaces the person's environment (start from `person.env`). */
+export type PersonRunOptions = Omit<RunOptions, 'cwd'> & { cwd?: string };
+
 /** A person with a temporary HOME and SKILLS_HOME who added the test registry as "local". */
 export interface Person {
   root: string;
@@ -14,11 +17,8 @@ export interface Person {
   username: string;
   /** Every output this person's commands printed, to check that no secret was ever shown. */
   outputs: string[];
-  skills(argv: string[], options?: Omit<RunOptions, 'cwd' | 'env'> & { cwd?: string }): Promise<CliResult>;
-  json(
-    argv: string[],
-    options?: Omit<RunOptions, 'cwd' | 'env'> & { cwd?: string },
-  ): Promise<Record<string, unknown>>;
+  skills(argv: string[], options?: PersonRunOptions): Promise<CliResult>;
+  json(argv: string[], options?: PersonRunOptions): Promise<Record<string, unknown>>;
 }
 
 const lasting: string[] = [];
