@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemError, PROBLEM_CODES, retryAfterSeconds } from '../src/api/problems.js';
 import { multipartBody } from '../src/api/multipart.js';
+import { Decoder } from '../src/api/decode.js';
 import { ERROR_CODES } from '@skills/schema';
 import { onlyJson, writeSkill } from './helpers.js';
 import { errorOf, GENEROUS_LIMITS, person, publisher, type Person } from './publish-helpers.js';
@@ -239,5 +240,20 @@ describe('registry problems', () => {
       `--${boundary}\r\nContent-Disposition: form-data; name="tarball"; filename="x.tgz"\r\nContent-Type: application/gzip\r\n\r\n\u0001\u0002\r\n` +
         `--${boundary}\r\nContent-Disposition: form-data; name="signature"\r\n\r\nsig\r\n--${boundary}--\r\n`,
     );
+  });
+
+  it('refuses a registry answer of the wrong shape with HTTP_ERROR, naming the field', () => {
+    const answer = Decoder.object({ n: 'x', s: 1, list: [1], items: 'no', b: 'yes' }, 'GET /me');
+    expect(() => Decoder.object([], 'GET /me')).toThrow(
+      "the registry's answer to GET /me is not a JSON object",
+    );
+    expect(() => answer.string('s')).toThrow('has no string "s"');
+    expect(() => answer.stringOrNull('s')).toThrow('"s" is not a string or null');
+    expect(() => answer.number('n')).toThrow('has no number "n"');
+    expect(() => answer.numberOrNull('n')).toThrow('"n" is not a number or null');
+    expect(() => answer.boolean('b')).toThrow('has no boolean "b"');
+    expect(() => answer.strings('list')).toThrow('"list" is not a list of strings');
+    expect(() => answer.objects('items')).toThrow('"items" is not a list');
+    expect(answer.stringsOrNull('missing')).toBeNull();
   });
 });

@@ -66,15 +66,6 @@ export class Decoder {
     if (!Array.isArray(value)) throw broken(this.what, `"${key}" is not a list`);
     return value.map((item, i) => Decoder.object(item, `${this.what}.${key}[${i}]`));
   }
-
-  object(key: string): Decoder {
-    return Decoder.object(this.value[key], `${this.what}.${key}`);
-  }
-
-  /** The raw value, for members passed on unchanged (an index line in `--json` output). */
-  raw(key: string): unknown {
-    return this.value[key];
-  }
 }
 
 function broken(what: string, problem: string): SkillsError {

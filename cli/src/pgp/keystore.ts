@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isFingerprint, printable, SkillsError } from '@skills/schema';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -175,11 +175,6 @@ export async function readPublicKeyArmored(home: HomePaths, fingerprint: string)
   const armored = await readKeyFile(publicKeyFile(home, fingerprint));
   if (armored === null) throw keyNotFound(fingerprint);
   return armored;
-}
-
-/** The file mode of a key file, for `skills keys list --verbose` and tests. */
-export async function keyFileMode(file: string): Promise<number> {
-  return (await stat(file)).mode & 0o777;
 }
 
 function keyNotFound(fingerprint: string): SkillsError {
