@@ -3,3 +3,5 @@
  * to programs that embed the CLI. Nothing runs on load.
  */
 export { getCli, runExit } from './cli.js';
+export { commands } from './cli.js';
+export { renderReference } from './reference.js';
