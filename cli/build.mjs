@@ -1,38 +1,94 @@
-// Bundles the CLI and everything it imports (clipanion, yaml, @skills/schema's built dist, …) into
-// one CommonJS file: it starts faster than loose ESM, and an ESM bundle fails on the dynamic
-// `require("tty")` inside dependencies. In CommonJS `import.meta.url` is empty, so a warning about
-// it — or any other — fails the build rather than shipping a binary that breaks at run time.
-import { createRequire } from 'node:module';
+// Bundles the CLI into CommonJS: `dist/skills.cjs` (the commands, clipanion, yaml, @skills/schema's
+// built dist, …) plus one file per heavy library in `dist/vendor/`. An ESM bundle fails on the
+// dynamic `require("tty")` inside dependencies, and in CommonJS `import.meta.url` is empty, so a
+// warning about it — or any other — fails the build rather than shipping a binary that breaks.
+//
+// Heavy libraries load only in the commands that need them (DESIGN §1): the CLI imports them with
+// `import()`, and the main bundle turns each such import into `require('./vendor/<lib>.cjs')`. A
+// single bundle would still compile them at every start (~25 ms per 2 MB here, on `skills --version`).
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
+const dist = path.join(here, 'dist');
 
-/**
- * `import('openpgp')` would bundle openpgp's ESM build, whose `createRequire(import.meta.url)`
- * throws in a CommonJS bundle (import.meta.url is undefined there): take its CommonJS build.
- */
-const openpgpAsCommonJs = {
-  name: 'openpgp-cjs',
-  setup(context) {
-    context.onResolve({ filter: /^openpgp$/ }, () => ({ path: require.resolve('openpgp') }));
-  },
+/** Bare specifiers that get a vendor bundle of their own, and its file name. */
+export const VENDOR = {
+  openpgp: 'openpgp.cjs',
+  undici: 'undici.cjs',
+  'isomorphic-git': 'isomorphic-git.cjs',
+  'isomorphic-git/http/node': 'isomorphic-git-http.cjs',
 };
 
-const result = await build({
-  entryPoints: [path.join(here, 'src/main.ts')],
-  outfile: path.join(here, 'dist/skills.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  logLevel: 'warning',
-  plugins: [openpgpAsCommonJs],
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
+
+/** Resolves the vendor specifiers (but `except`) to their bundle, relative to the requiring file. */
+const vendorExternal = (from, except = null) => ({
+  name: 'vendor-external',
+  setup(pluginBuild) {
+    const names = Object.keys(VENDOR).filter((name) => name !== except);
+    const filter = new RegExp(`^(${names.map((name) => name.replace(/[/-]/g, '\\$&')).join('|')})$`);
+    pluginBuild.onResolve({ filter }, (args) => ({ path: `${from}${VENDOR[args.path]}`, external: true }));
+  },
 });
 
-if (result.warnings.length > 0) {
-  console.error(`build.mjs: ${result.warnings.length} warning(s), failing the build`);
+await rm(path.join(dist, 'vendor'), { recursive: true, force: true });
+await mkdir(path.join(dist, 'vendor'), { recursive: true });
+
+const results = [
+  await build({
+    ...common,
+    entryPoints: [path.join(here, 'src/main.ts')],
+    outfile: path.join(dist, 'skills.cjs'),
+    plugins: [vendorExternal('./vendor/')],
+  }),
+];
+for (const [specifier, file] of Object.entries(VENDOR)) {
+  results.push(await buildVendor(specifier, file));
+}
+
+/**
+ * One library as a CommonJS file. The entry is CommonJS too, so the library resolves through its
+ * `require` condition (openpgp's ESM build calls createRequire(import.meta.url), which CommonJS
+ * cannot run); other vendor libraries it imports stay external.
+ */
+async function buildVendor(specifier, file) {
+  const entry = path.join(dist, 'vendor', `${file}.entry.cjs`);
+  await writeFile(entry, `module.exports = require(${JSON.stringify(specifier)});\n`);
+  try {
+    return await build({
+      ...common,
+      entryPoints: [entry],
+      outfile: path.join(dist, 'vendor', file),
+      plugins: [vendorExternal('./', specifier)],
+    });
+  } finally {
+    await rm(entry);
+  }
+}
+
+/**
+ * esbuild leaves an external `import()` as it is; in CommonJS that goes through Node's ESM loader,
+ * which scans the whole vendor file for named exports first. A `require()` returns the same
+ * exports object without the scan.
+ */
+async function requireVendorImports(file) {
+  const code = await readFile(file, 'utf8');
+  const pattern = /import\((["'])(\.\/vendor\/[a-z-]+\.cjs)\1\)/g;
+  await writeFile(
+    file,
+    code.replace(
+      pattern,
+      (_, quote, target) => `Promise.resolve().then(() => require(${quote}${target}${quote}))`,
+    ),
+  );
+}
+await requireVendorImports(path.join(dist, 'skills.cjs'));
+
+const warnings = results.reduce((sum, result) => sum + result.warnings.length, 0);
+if (warnings > 0) {
+  console.error(`build.mjs: ${warnings} warning(s), failing the build`);
   process.exit(1);
 }

@@ -4,4 +4,4 @@
 // bundle to find named exports, which cost ~110 ms of a ~300 ms start.
 import { createRequire } from 'node:module';
 
-createRequire(import.meta.url)('../dist/skills.cjs');
+createRequire(import.meta.url)('../dist/skills.cjs').runExit(process.argv.slice(2));
