@@ -11,7 +11,9 @@ import { startTestRegistry, type TestRegistryServer } from './registry-server.js
 
 let registry: TestRegistryServer;
 beforeAll(async () => {
-  registry = await startTestRegistry({ rateLimits: GENEROUS_LIMITS });
+  // Generous, except failed logins: two per username, so a test can meet a real 429.
+  const limits = { ...(JSON.parse(GENEROUS_LIMITS) as object), failedLogin: { burst: 2, perMinute: 0.01 } };
+  registry = await startTestRegistry({ rateLimits: JSON.stringify(limits) });
 }, 120_000);
 afterAll(async () => {
   await registry?.close();
@@ -183,7 +185,6 @@ describe('registry problems', () => {
       { 'retry-after': '42' },
     );
     expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 42, hint: 'wait 42 s, then try again' });
-    expect(error.message).toContain('(retry in 42 s)');
     expect(problem(429, { code: 'rate_limited', detail: 'slow down', retry_after: 7 }).retryAfter).toBe(7);
     expect(
       retryAfterSeconds('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:27:00 GMT')),
@@ -228,6 +229,18 @@ describe('registry problems', () => {
         registry_code: 'invalid_login',
       },
     });
+  });
+
+  it('reports a real 429 as RATE_LIMITED with the seconds from Retry-After', async () => {
+    const hana = await person(registry, 'api-hana');
+    const login = ['login', '-u', 'api-hana', '--password-stdin', '--json'];
+    for (let i = 0; i < 2; i += 1) {
+      expect(errorOf(await hana.skills(login, { stdin: 'wrong password' })).code).toBe('LOGIN_FAILED');
+    }
+    const limited = errorOf(await hana.skills(login, { stdin: 'wrong password' }));
+    expect(limited).toMatchObject({ code: 'RATE_LIMITED', registry_code: 'rate_limited' });
+    expect(limited.message).toContain('[429 rate_limited]');
+    expect(limited.hint).toMatch(/^wait \d+ s, then try again$/);
   });
 
   it('builds a multipart body the registry reads', () => {

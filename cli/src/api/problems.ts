@@ -178,8 +178,7 @@ export function problemError(
       : typeof mapping.hint === 'function'
         ? mapping.hint(problem, retryAfter)
         : mapping.hint;
-  const wait = problem.code === 'rate_limited' && retryAfter !== null ? ` (retry in ${retryAfter} s)` : '';
-  const message = `${what}: ${printable(problem.detail, 500)}${wait} [${status} ${problem.code}]`;
+  const message = `${what}: ${printable(problem.detail, 500)} [${status} ${problem.code}]`;
   return new RegistryError(code, message, problem, retryAfter, { hint });
 }
 

@@ -75,7 +75,13 @@ export class SignupCommand extends AccountCommand {
           this.report.warning({ code: 'TOKEN_NOT_REVOKED', message }),
         ),
       password,
-    );
+    ).catch((error: unknown) => {
+      // The account exists now: say so, or the user would try to sign up again.
+      this.report.progress(
+        `the account ${username} was created, but logging in failed: run \`skills login -u ${username}${api.flag}\``,
+      );
+      throw error;
+    });
 
     const { out } = this.report;
     this.report.result(
