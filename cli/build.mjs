@@ -1,41 +1,45 @@
-// Bundles the CLI and everything it imports (clipanion, yaml, @skills/schema's built dist, …) into
-// one CommonJS file: it starts faster than loose ESM, and an ESM bundle fails on the dynamic
-// `require("tty")` inside dependencies. In CommonJS `import.meta.url` is empty, so a warning about
-// it — or any other — fails the build rather than shipping a binary that breaks at run time.
+// Bundles the CLI into CommonJS: `dist/skills.cjs` (the commands, clipanion, yaml, @skills/schema's
+// built dist, …) plus one file per heavy library in `dist/vendor/`. An ESM bundle fails on the
+// dynamic `require("tty")` inside dependencies, and in CommonJS `import.meta.url` is empty, so a
+// warning about it — or any other — fails the build rather than shipping a binary that breaks.
 //
-// The heavy modules the CLI only `import()`s when a command needs them (undici, openpgp,
-// isomorphic-git) go into bundles of their own under dist/vendor/, required from the main bundle
-// on first use: every run pays to compile the main bundle, so what `skills search` or
-// `skills --version` never runs must not be in it (compiling undici alone cost ~14 ms a start).
+// Heavy libraries load only in the commands that need them (DESIGN §1): the CLI imports them with
+// `import()`, and the main bundle turns each such import into `require('./vendor/<lib>.cjs')`. A
+// single bundle would still compile them at every start (~25 ms per 2 MB here, on `skills --version`).
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const LAZY = ['undici', 'openpgp', 'isomorphic-git'];
+const dist = path.join(here, 'dist');
+
+/** Bare specifiers that get a vendor bundle of their own, and its file name. */
+export const VENDOR = {
+  openpgp: 'openpgp.cjs',
+  undici: 'undici.cjs',
+  'isomorphic-git': 'isomorphic-git.cjs',
+  'isomorphic-git/http/node': 'isomorphic-git-http.cjs',
+};
+
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
 
-/** `import('undici')` in the sources becomes `require('./vendor/undici.cjs')` in the bundle. */
-const lazyVendor = {
-  name: 'lazy-vendor',
-  setup(builder) {
-    const filter = new RegExp(`^(${LAZY.join('|')})$`);
-    builder.onResolve({ filter }, (args) => {
-      if (args.kind !== 'dynamic-import') {
-        throw new Error(`${args.importer} imports ${args.path} statically: import() it where it is needed`);
-      }
-      return { path: `./vendor/${args.path}.cjs`, external: true };
-    });
+/** Resolves the vendor specifiers (but `except`) to their bundle, relative to the requiring file. */
+const vendorExternal = (from, except = null) => ({
+  name: 'vendor-external',
+  setup(pluginBuild) {
+    const names = Object.keys(VENDOR).filter((name) => name !== except);
+    const filter = new RegExp(`^(${names.map((name) => name.replace(/[/-]/g, '\\$&')).join('|')})$`);
+    pluginBuild.onResolve({ filter }, (args) => ({ path: `${from}${VENDOR[args.path]}`, external: true }));
   },
-};
+});
 
 /**
  * `node:crypto` and `node:zlib` cost ~10 ms to load, and most runs (`--version`, `search`) never
- * hash or inflate anything; but modules import them at the top. They are replaced by stand-ins
- * that load the real module on the first call. An import of a name a stand-in lacks fails the
- * build ("No matching export"), so nothing can reach a missing function at run time.
+ * hash or inflate anything; but modules import them at the top. In the main bundle they are
+ * stand-ins that load the real module on the first call. An import of a name a stand-in lacks
+ * fails the build ("No matching export"), so nothing can reach a missing function at run time.
  */
 const LAZY_BUILTINS = {
   'node:crypto': `let real;
@@ -49,39 +53,71 @@ export default new Proxy({}, { get: (_, key) => load()[key] });`,
 };
 const lazyBuiltins = {
   name: 'lazy-builtins',
-  setup(builder) {
-    builder.onResolve({ filter: /^node:(crypto|zlib)$/ }, (args) =>
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:(crypto|zlib)$/ }, (args) =>
       args.namespace === 'lazy-builtin'
         ? { path: args.path, external: true }
         : { path: args.path, namespace: 'lazy-builtin' },
     );
-    builder.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       contents: LAZY_BUILTINS[args.path],
       loader: 'js',
     }));
   },
 };
 
+await rm(path.join(dist, 'vendor'), { recursive: true, force: true });
+await mkdir(path.join(dist, 'vendor'), { recursive: true });
+
 const results = [
   await build({
     ...common,
     entryPoints: [path.join(here, 'src/main.ts')],
-    outfile: path.join(here, 'dist/skills.cjs'),
-    plugins: [lazyVendor, lazyBuiltins],
-    // `import()` of a vendor file becomes `require()`: a real import() of CommonJS would run
-    // cjs-module-lexer over it (slow) and find no named exports in a bundle.
-    supported: { 'dynamic-import': false },
+    outfile: path.join(dist, 'skills.cjs'),
+    plugins: [vendorExternal('./vendor/'), lazyBuiltins],
   }),
-  ...(await Promise.all(
-    LAZY.map((name) =>
-      build({
-        ...common,
-        stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: here },
-        outfile: path.join(here, `dist/vendor/${name}.cjs`),
-      }),
-    ),
-  )),
 ];
+for (const [specifier, file] of Object.entries(VENDOR)) {
+  results.push(await buildVendor(specifier, file));
+}
+
+/**
+ * One library as a CommonJS file. The entry is CommonJS too, so the library resolves through its
+ * `require` condition (openpgp's ESM build calls createRequire(import.meta.url), which CommonJS
+ * cannot run); other vendor libraries it imports stay external.
+ */
+async function buildVendor(specifier, file) {
+  const entry = path.join(dist, 'vendor', `${file}.entry.cjs`);
+  await writeFile(entry, `module.exports = require(${JSON.stringify(specifier)});\n`);
+  try {
+    return await build({
+      ...common,
+      entryPoints: [entry],
+      outfile: path.join(dist, 'vendor', file),
+      plugins: [vendorExternal('./', specifier)],
+    });
+  } finally {
+    await rm(entry);
+  }
+}
+
+/**
+ * esbuild leaves an external `import()` as it is; in CommonJS that goes through Node's ESM loader,
+ * which scans the whole vendor file for named exports first. A `require()` returns the same
+ * exports object without the scan.
+ */
+async function requireVendorImports(file) {
+  const code = await readFile(file, 'utf8');
+  const pattern = /import\((["'])(\.\/vendor\/[a-z-]+\.cjs)\1\)/g;
+  await writeFile(
+    file,
+    code.replace(
+      pattern,
+      (_, quote, target) => `Promise.resolve().then(() => require(${quote}${target}${quote}))`,
+    ),
+  );
+}
+await requireVendorImports(path.join(dist, 'skills.cjs'));
 
 const warnings = results.reduce((sum, result) => sum + result.warnings.length, 0);
 if (warnings > 0) {
@@ -89,10 +125,10 @@ if (warnings > 0) {
   process.exit(1);
 }
 
-// V8's code cache of the bundle, for bin/load.cjs: written by running one command through it,
+// V8's code cache of the main bundle, for bin/load.cjs: written by running one command through it,
 // so the cache holds what a start compiles (module set-up, the command line, the report).
-const cache = path.join(here, 'dist/skills.cjs.cache');
-rmSync(cache, { force: true });
+const cache = path.join(dist, 'skills.cjs.cache');
+await rm(cache, { force: true });
 execFileSync(process.execPath, [path.join(here, 'bin/load.cjs'), '--version'], {
   env: { ...process.env, SKILLS_BUILD_CODE_CACHE: cache },
   stdio: 'ignore',

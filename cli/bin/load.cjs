@@ -31,3 +31,6 @@ script
   .runInThisContext()
   .call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, path.dirname(file));
 bundle.loaded = true;
+module.exports = bundle.exports;
+// Run directly (as build.mjs does), it runs the command line like bin/skills.js.
+if (require.main === module) bundle.exports.runExit(process.argv.slice(2));

@@ -5,4 +5,4 @@
 // V8's code cache.
 import { createRequire } from 'node:module';
 
-createRequire(import.meta.url)('./load.cjs');
+createRequire(import.meta.url)('./load.cjs').runExit(process.argv.slice(2));

@@ -14,6 +14,22 @@ import { SyncCommand } from './commands/sync.js';
 import { SearchCommand } from './commands/search.js';
 import { InfoCommand } from './commands/info.js';
 import { Report } from './report.js';
+import { KeysGenerateCommand } from './commands/keys/generate.js';
+import { KeysListCommand } from './commands/keys/list.js';
+import { KeysRegisterCommand } from './commands/keys/register.js';
+import { KeysRevokeCommand } from './commands/keys/revoke.js';
+import { LoginCommand } from './commands/login.js';
+import { LogoutCommand } from './commands/logout.js';
+import { OwnerAddCommand } from './commands/owner/add.js';
+import { OwnerListCommand } from './commands/owner/list.js';
+import { OwnerRemoveCommand } from './commands/owner/remove.js';
+import { PublishCommand } from './commands/publish.js';
+import { SignupCommand } from './commands/signup.js';
+import { TokenCreateCommand } from './commands/token/create.js';
+import { TokenListCommand } from './commands/token/list.js';
+import { TokenRevokeCommand } from './commands/token/revoke.js';
+import { WhoamiCommand } from './commands/whoami.js';
+import { YankCommand } from './commands/yank.js';
 
 /** Every command of `skills`, in the order `skills --help` lists them. */
 export const commands: ReadonlyArray<CommandClass<SkillsContext>> = [
@@ -24,6 +40,22 @@ export const commands: ReadonlyArray<CommandClass<SkillsContext>> = [
   RegistryAddCommand,
   RegistryRemoveCommand,
   RegistryDefaultCommand,
+  SignupCommand,
+  LoginCommand,
+  LogoutCommand,
+  WhoamiCommand,
+  TokenCreateCommand,
+  TokenListCommand,
+  TokenRevokeCommand,
+  KeysGenerateCommand,
+  KeysListCommand,
+  KeysRegisterCommand,
+  KeysRevokeCommand,
+  PublishCommand,
+  YankCommand,
+  OwnerListCommand,
+  OwnerAddCommand,
+  OwnerRemoveCommand,
   SyncCommand,
   SearchCommand,
   InfoCommand,
@@ -122,8 +154,10 @@ function optionGiven(argv: readonly string[], flag: string): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).includes(flag);
 }
 
-/** Builds the CLI with every command registered, without running it (tests and embedders). */
-export function getCli(): SkillsCli {
+/**
+ * Builds the CLI without running it (tests and embedders): every command, or only `registered`.
+ */
+export function getCli(registered: ReadonlyArray<CommandClass<SkillsContext>> = commands): SkillsCli {
   const cli = new SkillsCli({
     binaryLabel: 'skills — the package manager for AI-agent skills',
     binaryName: 'skills',
@@ -131,8 +165,27 @@ export function getCli(): SkillsCli {
   });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
-  for (const command of commands) cli.register(command);
+  for (const command of registered) cli.register(command);
   return cli;
+}
+
+/**
+ * The commands a command line can mean: those whose first path segment is its first word. Clipanion
+ * compiles one state machine over every registered command on each run (~12 ms with all of them
+ * here), and `skills search` should not pay for forty others. A line whose first word names no
+ * command, or none at all (`skills`, `skills --help`), gets them all, so help and "unknown command"
+ * see the whole CLI.
+ */
+export function commandsFor(argv: readonly string[]): ReadonlyArray<CommandClass<SkillsContext>> {
+  const first = argv.find((token) => !token.startsWith('-'));
+  if (first === undefined || argv[0] !== first)
+    return argv.length === 1 && isVersionFlag(argv[0]) ? [] : commands;
+  const matching = commands.filter((command) => (command.paths ?? []).some((path) => path[0] === first));
+  return matching.length === 0 ? commands : matching;
+}
+
+function isVersionFlag(token: string | undefined): boolean {
+  return token === '--version' || token === '-v';
 }
 
 /** Runs the CLI on `argv` and sets `process.exitCode`; the bundle's entry point calls it. */
@@ -140,7 +193,7 @@ export async function runExit(argv: string[], context: Partial<SkillsContext> = 
   // Failing until the run ends: if the event loop empties first, the process must not exit 0.
   process.exitCode = 1;
   try {
-    process.exitCode = await getCli().run(argv, context);
+    process.exitCode = await getCli(commandsFor(argv)).run(argv, context);
   } catch (error) {
     const stderr = context.stderr ?? Cli.defaultContext.stderr;
     stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -14,6 +14,8 @@ export interface ErrorBody {
   code: string;
   message: string;
   hint: string | null;
+  /** The registry API's own problem code (`version_exists`, …) when the registry refused the request. */
+  registry_code?: string;
 }
 
 /** What a failure looks like once classified: the body to print and the exit code to end with. */
@@ -123,10 +125,18 @@ export class Report {
  */
 export function classifyError(error: unknown): Failure {
   if (error instanceof SkillsError) {
+    const registryCode = (error as { registryCode?: unknown }).registryCode;
+    const withIssues =
+      error instanceof ValidationError && (registryCode === undefined || error.issues.length > 0);
     return {
-      error: { code: error.code, message: error.message, hint: error.hint ?? null },
+      error: {
+        code: error.code,
+        message: error.message,
+        hint: error.hint ?? null,
+        ...(typeof registryCode === 'string' ? { registry_code: registryCode } : {}),
+      },
       exitCode: error.exitCode,
-      ...(error instanceof ValidationError ? { issues: error.issues } : {}),
+      ...(withIssues ? { issues: (error as ValidationError).issues } : {}),
       internal: false,
     };
   }

@@ -3,9 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../package.json' with { type: 'json' };
 import { onlyJson, tempDir, writeSkill } from './helpers.js';
+import { GENEROUS_LIMITS, PASSWORD } from './publish-helpers.js';
+import { startTestRegistry, type TestRegistryServer } from './registry-server.js';
 
 const cliRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(cliRoot, 'bin', 'skills.js');
@@ -18,7 +20,7 @@ interface BinResult {
 }
 
 /** Runs the built `skills` in a child process with a temporary home and no colours. */
-async function skills(args: string[], cwd: string): Promise<BinResult> {
+async function skills(args: string[], cwd: string, input?: string): Promise<BinResult> {
   const home = path.join(cwd, '.home');
   await mkdir(home, { recursive: true });
   const env = {
@@ -28,10 +30,11 @@ async function skills(args: string[], cwd: string): Promise<BinResult> {
     NO_COLOR: '1',
   };
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd, env }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [bin, ...args], { cwd, env }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       resolve({ code, stdout, stderr });
     });
+    child.stdin?.end(input ?? '');
   });
 }
 
@@ -96,5 +99,51 @@ describe('the built skills binary', () => {
     const json = await skills(['pack', '--frobnicate', '--json'], cwd);
     expect(json.code).toBe(2);
     expect(onlyJson(json.stdout)).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+  });
+});
+
+describe('the built skills binary against a real registry', () => {
+  let registry: TestRegistryServer;
+  beforeAll(async () => {
+    if (!existsSync(bundle))
+      execFileSync(process.execPath, [path.join(cliRoot, 'build.mjs')], { stdio: 'inherit' });
+    registry = await startTestRegistry({ rateLimits: GENEROUS_LIMITS });
+    const signup = await fetch(`${registry.url}/api/v1/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bin-ada', email: 'ada@example.org', password: PASSWORD }),
+    });
+    expect(signup.status).toBe(201);
+  }, 120_000);
+  afterAll(async () => {
+    await registry?.close();
+  });
+
+  it('logs in with the password on stdin, registers a key and publishes a signed package', async () => {
+    const cwd = await tempDir();
+    expect((await skills(['registry', 'add', 'local', registry.url], cwd)).code).toBe(0);
+    const login = await skills(
+      ['login', '-u', 'bin-ada', '--password-stdin', '--json'],
+      cwd,
+      `${PASSWORD}\n`,
+    );
+    expect(login.code, login.stderr).toBe(0);
+    expect(onlyJson(login.stdout)).toMatchObject({ ok: true, username: 'bin-ada' });
+    expect((await skills(['keys', 'generate'], cwd)).code).toBe(0);
+    const registered = await skills(['keys', 'register', '--password-stdin'], cwd, PASSWORD);
+    expect(registered.code, registered.stderr).toBe(0);
+    await writeSkill(cwd, 'bin-notes');
+    const published = await skills(['publish', 'bin-notes', '--json'], cwd);
+    expect(published.code, published.stderr).toBe(0);
+    expect(onlyJson(published.stdout)).toMatchObject({
+      ok: true,
+      name: 'bin-notes',
+      version: '1.2.3',
+      indexed: true,
+      signer: expect.stringMatching(/^[0-9A-F]{40}$/),
+      warnings: [],
+    });
+    for (const output of [login, registered, published])
+      expect(output.stdout + output.stderr).not.toContain(PASSWORD);
   });
 });

@@ -148,3 +148,23 @@ describe('skills (the command line as a whole)', () => {
     }
   });
 });
+
+describe('commandsFor (which commands one run registers)', () => {
+  it('registers only the commands a command line can mean, and all of them for help or a typo', async () => {
+    const { commandsFor, commands } = await import('../src/cli.js');
+    const paths = (argv: string[]) =>
+      commandsFor(argv)
+        .flatMap((command) => command.paths ?? [])
+        .map((p) => p.join(' '));
+    expect(paths(['registry', 'add', 'x', 'y'])).toEqual([
+      'registry list',
+      'registry add',
+      'registry remove',
+      'registry default',
+    ]);
+    expect(paths(['pack', '--dry-run'])).toEqual(['pack']);
+    expect(commandsFor(['--version'])).toEqual([]);
+    for (const argv of [[], ['--help'], ['nonsense'], ['--json', 'pack']])
+      expect(commandsFor(argv)).toBe(commands);
+  });
+});

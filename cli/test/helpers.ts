@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach } from 'vitest';
 import { getCli } from '../src/index.js';
 import type { SkillsCli } from '../src/cli.js';
@@ -27,6 +27,11 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   tty?: boolean;
   cli?: SkillsCli;
+  /**
+   * What the command reads on stdin (`--password-stdin`): a string, or a stream (a fake terminal).
+   * Default: an empty, ended stream, so no test ever reads the test runner's own stdin.
+   */
+  stdin?: string | Readable;
 }
 
 /** Runs `skills <argv>` in-process, the way the binary would, with captured output. */
@@ -34,9 +39,14 @@ export async function run(argv: string[], options: RunOptions): Promise<CliResul
   const stdout = capture(options.tty);
   const stderr = capture(options.tty);
   const cli = options.cli ?? getCli();
+  const stdin =
+    options.stdin === undefined || typeof options.stdin === 'string'
+      ? Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)])
+      : options.stdin;
   const code = await cli.run(argv, {
     cwd: options.cwd,
     env: options.env ?? { NO_COLOR: '1' },
+    stdin,
     stdout,
     stderr,
   });
@@ -87,4 +97,31 @@ export async function writeSkill(
     await writeFile(path.join(dir, file), text);
   }
   return dir;
+}
+
+/**
+ * A stdin that claims to be a terminal and types `lines` (each followed by Enter) as the command
+ * reads: what a person at a prompt does. `rawModes` records every setRawMode call.
+ */
+export function fakeTerminal(
+  lines: string[],
+): Readable & { isTTY: true; rawModes: boolean[]; setRawMode(mode: boolean): void } {
+  const stream = new PassThrough() as unknown as Readable & {
+    isTTY: true;
+    rawModes: boolean[];
+    setRawMode(mode: boolean): void;
+  };
+  stream.isTTY = true;
+  stream.rawModes = [];
+  const queue = [...lines];
+  stream.setRawMode = (mode: boolean) => {
+    stream.rawModes.push(mode);
+  };
+  // Type the next line each time the command starts listening for input.
+  stream.on('newListener', (event) => {
+    if (event !== 'data' && event !== 'readable') return;
+    const next = queue.shift();
+    if (next !== undefined) setImmediate(() => (stream as unknown as PassThrough).write(`${next}\r`));
+  });
+  return stream;
 }

@@ -11,11 +11,14 @@ export class InitCommand extends BaseCommand {
   static override paths = [['init']];
 
   static override usage = Command.Usage({
+    category: 'Packages',
     description: 'create a new skill package',
     details: `
-      Writes a package that passes \`skills validate\` as it is: \`SKILL.md\` (the instructions an agent reads, with headings to fill in), \`skill.yaml\` (the manifest: name, version 0.1.0, description, license MIT) and \`docs/README.md\`.
+      Writes a package that passes \`skills validate\` as it is: \`SKILL.md\` (the instructions an agent reads, with headings to fill in), \`skill.yaml\` (the manifest: name, version 0.1.0, description, license MIT) and \`docs/README.md\`. An existing \`docs/README.md\` is kept.
 
-      The folder is created when missing. The skill is named after the folder unless \`--name\` says otherwise. Nothing is written when the folder already holds a \`SKILL.md\` or a \`skill.yaml\`.
+      The folder is created when missing. The skill is named after the folder unless \`--name\` says otherwise; a name that breaks the name rules is a usage error (exit 2) before anything is written, and when the folder's name is the problem the hint suggests one. Nothing is written when the folder already holds a \`SKILL.md\` or a \`skill.yaml\` (exit 2).
+
+      JSON: \`{"ok":true,"dir":"<absolute path>","name":"pdf-tools","files":["SKILL.md","skill.yaml","docs/README.md"],"warnings":[]}\`.
     `,
     examples: [
       ['Create a skill in the current folder, named after it', '$0 init'],

@@ -10,11 +10,14 @@ export class PackCommand extends BaseCommand {
   static override paths = [['pack']];
 
   static override usage = Command.Usage({
+    category: 'Packages',
     description: 'pack a skill package into a tarball',
     details: `
-      Validates the package as \`skills validate\` does and refuses when it has errors. Then packs it into a deterministic \`.tar.gz\`: packing the same folder gives the same bytes and sha256 on any machine.
+      Validates the package as \`skills validate\` does and refuses when it has errors, writing nothing. Then packs it into a deterministic \`.tar.gz\`: packing the same folder gives the same bytes and sha256 on any machine with the same Node.js major version. Which files go in follows \`files\` in \`skill.yaml\` and \`.skillsignore\` (docs/PACKAGE_FORMAT.md); an archive rule the folder breaks (a symbolic link, a path too long, …) fails with that rule's \`ARCHIVE_*\` code.
 
-      The tarball is written as \`<name>-<version>.tgz\` into the working directory, or into the folder given with \`--out\`. With \`--dry-run\` nothing is written: the command only lists the files the tarball would contain.
+      The tarball is written as \`<name>-<version>.tgz\` into the working directory, or into the folder given with \`--out\`, through a temporary name and a rename, so no reader sees half a tarball. With \`--dry-run\` nothing is written: the command only lists the files the tarball would contain. Sizes are printed in powers of 1000 (B, kB, MB), as npm does.
+
+      JSON: \`{"ok":true,"name","version","file":"<absolute path>"|null,"sha256","size","unpacked_size","files":[{"path","size"}…],"warnings":[]}\` — \`size\` is the tarball's size; \`unpacked_size\` the uncompressed tar stream's, headers and padding included (what the registry's unpacked-size limit counts); \`files\` lists regular files sorted by path bytes.
     `,
     examples: [
       ['Pack the package in the current folder', '$0 pack'],

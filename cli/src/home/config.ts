@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { SkillsError } from '@skills/schema';
+import { isFingerprint, SkillsError } from '@skills/schema';
 import { writeJsonAtomic } from '../fs/atomic.js';
 
 /** How a registry's index is read (DESIGN §6 Registry identity). */
@@ -26,6 +26,8 @@ export interface Credential {
   username: string | null;
   /** The token's id on the registry, so `skills logout` can revoke it. */
   tokenId: string | null;
+  /** When the registry said the token expires (ISO 8601); absent for tokens stored before it was kept. */
+  expiresAt?: string | null;
 }
 
 /** `$SKILLS_HOME/config.json` (mode 0600: it holds API tokens). */
@@ -40,6 +42,12 @@ export interface CliConfig {
   agents: string[];
   /** A catalog older than this is synced before `skills search` (seconds; default 3600). */
   syncMaxAgeSeconds: number;
+  /**
+   * The fingerprint of the key under `$SKILLS_HOME/keys/` that `skills publish` signs with
+   * (`skills keys generate` sets it when none is set, `skills keys register` sets it to the key it
+   * registered); null until there is one.
+   */
+  signingKey: string | null;
 }
 
 export const DEFAULT_SYNC_MAX_AGE_SECONDS = 3600;
@@ -52,6 +60,7 @@ export function emptyConfig(): CliConfig {
     credentials: {},
     agents: [],
     syncMaxAgeSeconds: DEFAULT_SYNC_MAX_AGE_SECONDS,
+    signingKey: null,
   };
 }
 
@@ -111,6 +120,11 @@ function configProblem(value: unknown): string | null {
   for (const [origin, credential] of Object.entries(credentials)) {
     if (!isObject(credential) || typeof credential['token'] !== 'string')
       return `credentials.${origin} must hold a "token" string`;
+    for (const key of ['username', 'tokenId', 'expiresAt'] as const) {
+      const member = credential[key];
+      if (member !== undefined && member !== null && typeof member !== 'string')
+        return `credentials.${origin}.${key} must be a string or null`;
+    }
   }
   const agents = value['agents'] ?? [];
   if (!Array.isArray(agents) || agents.some((agent) => typeof agent !== 'string'))
@@ -118,6 +132,9 @@ function configProblem(value: unknown): string | null {
   const age = value['syncMaxAgeSeconds'] ?? DEFAULT_SYNC_MAX_AGE_SECONDS;
   if (typeof age !== 'number' || !Number.isSafeInteger(age) || age < 0)
     return '"syncMaxAgeSeconds" must be a whole number of seconds';
+  const signingKey = value['signingKey'] ?? null;
+  if (signingKey !== null && !isFingerprint(signingKey))
+    return '"signingKey" must be a key fingerprint (40 uppercase hex digits) or null';
   return null;
 }
 
