@@ -69,6 +69,33 @@ export const ERROR_CODES = {
   SIGNER_KEY_INVALID: 'a key file under keys/ is not the key it is named after',
   SIGNER_KEY_REVOKED: 'the signing key was revoked before the signature was to be valid',
   SIGNER_KEY_EXPIRED: 'the signing key was expired when the signature was to be valid',
+  SKILL_NOT_FOUND: 'the registry has no skill of that name',
+  VERSION_NOT_FOUND: 'no version of the skill satisfies the range asked for',
+  RESOLVE_CONFLICT: 'two dependency chains need versions of one skill that no single version satisfies',
+  RESOLVE_CYCLE: 'skills depend on each other in a cycle',
+  CHECKSUM_MISMATCH: "a downloaded tarball's size or sha256 differs from its index line",
+  INDEX_MISMATCH: "a tarball's skill.yaml differs from its index line in name, version or dependencies",
+  SIGNER_CHANGED:
+    'a version is signed by another key than the one recorded when the skill was first installed',
+  SKILL_UNSIGNED: 'a skill version carries no signature (a warning on first install)',
+  SKILL_YANKED: 'a yanked version was installed because it was pinned exactly (a warning)',
+  SIGNER_KEY_COMPROMISED:
+    'the signing key was later revoked as compromised (a warning for versions published before)',
+  LOCAL_SOURCE_CHANGED:
+    'a local folder in skills.json no longer packs to the digest the lock records (a warning)',
+  INSTALLED_INDEX_INVALID: "an installed tree's index.json is damaged",
+  SKILLS_JSON_INVALID: "a project's skills.json is not valid",
+  LOCK_INVALID: "a project's skills-lock.json is not valid",
+  LOCK_OUTDATED: 'skills-lock.json is missing or does not satisfy skills.json (with --frozen)',
+  LOCK_MISMATCH: "the registry's index line differs from what skills-lock.json records for a version",
+  SKILL_NOT_INSTALLED: 'the skill is not installed in this scope',
+  SKILL_REQUIRED: 'other installed skills depend on the skill to remove',
+  VERIFY_FAILED: 'installed files differ from the digests index.json records',
+  INSTALLED_FILE_MISSING: 'a file index.json records for an installed skill is missing',
+  INSTALLED_FILE_CHANGED: "an installed file's sha256 differs from the one index.json records",
+  INSTALLED_FILE_EXTRA: "an installed skill's folder holds a file index.json does not record",
+  INSTALLED_MARKER_MISSING:
+    "an installed skill's folder has no .skills-ok marker: its install did not finish",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
