@@ -10,6 +10,9 @@ import { RegistryDefaultCommand } from './commands/registry/default.js';
 import { RegistryListCommand } from './commands/registry/list.js';
 import { RegistryRemoveCommand } from './commands/registry/remove.js';
 import { ValidateCommand } from './commands/validate.js';
+import { SyncCommand } from './commands/sync.js';
+import { SearchCommand } from './commands/search.js';
+import { InfoCommand } from './commands/info.js';
 import { Report } from './report.js';
 
 /** Every command of `skills`, in the order `skills --help` lists them. */
@@ -21,6 +24,9 @@ export const commands: ReadonlyArray<CommandClass<SkillsContext>> = [
   RegistryAddCommand,
   RegistryRemoveCommand,
   RegistryDefaultCommand,
+  SyncCommand,
+  SearchCommand,
+  InfoCommand,
 ];
 
 /**
