@@ -13,6 +13,11 @@ import { ValidateCommand } from './commands/validate.js';
 import { SyncCommand } from './commands/sync.js';
 import { SearchCommand } from './commands/search.js';
 import { InfoCommand } from './commands/info.js';
+import { InstallCommand } from './commands/install.js';
+import { ListCommand } from './commands/list.js';
+import { UninstallCommand } from './commands/uninstall.js';
+import { UpdateCommand } from './commands/update.js';
+import { VerifyCommand } from './commands/verify.js';
 import { Report } from './report.js';
 
 /** Every command of `skills`, in the order `skills --help` lists them. */
@@ -27,6 +32,11 @@ export const commands: ReadonlyArray<CommandClass<SkillsContext>> = [
   SyncCommand,
   SearchCommand,
   InfoCommand,
+  ListCommand,
+  InstallCommand,
+  UninstallCommand,
+  UpdateCommand,
+  VerifyCommand,
 ];
 
 /**

@@ -1,5 +1,7 @@
 import { printable, SkillsError } from '@skills/schema';
 import type { RegistryIndex } from '../registry/registry-index.js';
+import type { Report, Warning } from '../report.js';
+import { openRegistryIndex } from '../sync/registry-index.js';
 import { selectRegistry, type SelectedRegistry } from '../registry/select.js';
 import type { Session } from '../session.js';
 
@@ -71,4 +73,31 @@ export class RegistrySet {
     }
     return index;
   }
+}
+
+/**
+ * How install and update open a registry: synced first, so a version published a moment ago is
+ * found; when the registry cannot be reached, the last synced copy is used with a warning (what
+ * is cached still installs offline).
+ */
+export function syncedOpener(report: Report): OpenRegistryIndex {
+  const options = {
+    progress: (line: string) => report.progress(line),
+    warn: (warning: Warning) => report.warning(warning),
+  };
+  return async (session, selected) => {
+    try {
+      return await openRegistryIndex(session, selected, { sync: 'always', ...options });
+    } catch (error) {
+      if (!(error instanceof SkillsError) || error.code !== 'REGISTRY_UNREACHABLE') throw error;
+      const offline = await openRegistryIndex(session, selected, { sync: 'never', ...options }).catch(() => {
+        throw error;
+      });
+      report.warning({
+        code: error.code,
+        message: `${error.message}; using the copy of ${selected.name ?? selected.record.location} synced before`,
+      });
+      return offline;
+    }
+  };
 }

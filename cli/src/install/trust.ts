@@ -127,7 +127,7 @@ export interface TrustResult {
  * or named with `--trust-signer`; once any signer is recorded, an unsigned version is refused.
  */
 export async function checkTrust(input: TrustInput): Promise<TrustResult> {
-  const { session, index, line } = input;
+  const { index, line } = input;
   const label = `${line.name}@${line.version}`;
   const recorded = await input.signers.recorded(index.identity, line.name);
   const warnings: Warning[] = [];
