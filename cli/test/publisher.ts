@@ -23,7 +23,12 @@ export async function newKey(name = 'Test Publisher'): Promise<TestKey> {
 }
 
 export async function detachedSignature(key: PrivateKey, bytes: Uint8Array): Promise<string> {
-  return sign({ message: await createMessage({ binary: bytes }), signingKeys: key, detached: true, format: 'armored' });
+  return sign({
+    message: await createMessage({ binary: bytes }),
+    signingKeys: key,
+    detached: true,
+    format: 'armored',
+  });
 }
 
 export interface SkillFixture {
@@ -47,11 +52,18 @@ export function skillYaml(skill: SkillFixture): string {
 }
 
 /** Writes a fixture as a package folder under `root` and packs it. */
-export async function packFixture(root: string, skill: SkillFixture): Promise<{ dir: string; bytes: Buffer; sha256: string }> {
-  const dir = await writeSkill(`${root}/${skill.name}-${skill.version}-${randomBytes(3).toString('hex')}`, skill.name, {
-    'skill.yaml': skillYaml(skill),
-    ...skill.files,
-  });
+export async function packFixture(
+  root: string,
+  skill: SkillFixture,
+): Promise<{ dir: string; bytes: Buffer; sha256: string }> {
+  const dir = await writeSkill(
+    `${root}/${skill.name}-${skill.version}-${randomBytes(3).toString('hex')}`,
+    skill.name,
+    {
+      'skill.yaml': skillYaml(skill),
+      ...skill.files,
+    },
+  );
   const packed = await pack(dir);
   return { dir, bytes: packed.bytes, sha256: packed.sha256 };
 }
@@ -72,11 +84,21 @@ export class Publisher {
 
   static async create(registry: TestRegistryServer, username: string, key?: TestKey): Promise<Publisher> {
     const password = randomBytes(18).toString('base64url');
-    await api(registry, 'POST', '/api/v1/users', undefined, { username, email: `${username}@skills.invalid`, password });
-    const { token: session } = await api<{ token: string }>(registry, 'POST', '/api/v1/auth/login', undefined, {
+    await api(registry, 'POST', '/api/v1/users', undefined, {
       username,
+      email: `${username}@skills.invalid`,
       password,
     });
+    const { token: session } = await api<{ token: string }>(
+      registry,
+      'POST',
+      '/api/v1/auth/login',
+      undefined,
+      {
+        username,
+        password,
+      },
+    );
     const { token } = await api<{ token: string }>(registry, 'POST', '/api/v1/tokens', session, {
       name: `tests-${randomBytes(4).toString('hex')}`,
       scopes: ['publish-new', 'publish-update', 'yank'],
@@ -89,19 +111,33 @@ export class Publisher {
 
   /** Registers another key (with its proof) and signs with it from now on. */
   async registerKey(key: TestKey): Promise<void> {
-    const { nonce } = await api<{ nonce: string }>(this.registry, 'GET', '/api/v1/keys/challenge', this.session);
+    const { nonce } = await api<{ nonce: string }>(
+      this.registry,
+      'GET',
+      '/api/v1/keys/challenge',
+      this.session,
+    );
     const proof = await detachedSignature(key.key, Buffer.from(`skills-key:${this.username}:${nonce}`));
     await api(this.registry, 'POST', '/api/v1/keys', this.session, { armored: key.armoredPublic, proof });
     this.key = key;
   }
 
   /** Packs, signs and uploads a fixture; returns the registry's answer. */
-  async publish(root: string, skill: SkillFixture): Promise<{ sha256: string; signer: string; bytes: Buffer }> {
+  async publish(
+    root: string,
+    skill: SkillFixture,
+  ): Promise<{ sha256: string; signer: string; bytes: Buffer }> {
     const packed = await packFixture(root, skill);
     const form = new FormData();
     form.set('tarball', new Blob([packed.bytes], { type: 'application/gzip' }), `${skill.name}.tgz`);
     form.set('signature', await detachedSignature(this.key.key, packed.bytes));
-    const body = await api<{ sha256: string; signer: string }>(this.registry, 'POST', '/api/v1/skills', this.token, form);
+    const body = await api<{ sha256: string; signer: string }>(
+      this.registry,
+      'POST',
+      '/api/v1/skills',
+      this.token,
+      form,
+    );
     return { ...body, bytes: packed.bytes };
   }
 
@@ -125,7 +161,11 @@ async function api<T = unknown>(
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(body);
   }
-  const response = await fetch(`${registry.url}${route}`, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+  const response = await fetch(`${registry.url}${route}`, {
+    method,
+    headers,
+    ...(payload === undefined ? {} : { body: payload }),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${text}`);
   return (text === '' ? {} : JSON.parse(text)) as T;
