@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shardPrefix } from '@skills/schema';
+import { appendFeed, initIndex } from '@skills/index-builder';
+import { buildFeedLine, formatTimestamp, GENESIS_HASH, shardPrefix, type IndexLine } from '@skills/schema';
 import { onlyJson, run, tempDir, writeSkill } from './helpers.js';
 import { detachedSignature, newKey, packFixture, Publisher } from './publisher.js';
 import { startTestRegistry, type TestRegistryServer } from './registry-server.js';
+import { serveStatic } from './static-server.js';
 
 let registry: TestRegistryServer;
 let publisher: Publisher;
@@ -649,5 +651,71 @@ describe('skills install: resolution errors name both chains', () => {
     expect(failure(await skills('install', 'code-review@^9.0.0', '--json')).code).toBe('VERSION_NOT_FOUND');
     expect((await skills('install', 'code-review@not-a-range', '--json')).code).toBe(2);
     expect((await skills('install', '--json')).code).toBe(2);
+  });
+});
+
+describe('skills install checks the tarball against its index line', () => {
+  it('fails with INDEX_MISMATCH when the line’s dependencies differ from the tarball’s skill.yaml', async () => {
+    // A hand-made index, served by a plain static server: the line says no dependencies, the
+    // tarball's skill.yaml declares one.
+    const site = await tempDir();
+    const server = await serveStatic(site);
+    const key = await newKey('Crafter');
+    await initIndex(path.join(site, 'index'), {
+      config: {
+        name: 'crafted',
+        url: `${server.url}index/`,
+        dl: `${server.url}dl/{name}-{version}.tgz`,
+        sig: null,
+        api: null,
+        signing_key: null,
+        auth_required: false,
+      },
+      keys: { [key.fingerprint]: key.armoredPublic },
+    });
+    const packed = await packFixture(site, {
+      name: 'crafted-skill',
+      version: '1.0.0',
+      dependencies: { 'sql-review': '^1.0.0' },
+    });
+    const line: IndexLine = {
+      v: 1,
+      name: 'crafted-skill',
+      version: '1.0.0',
+      deps: {},
+      sha256: packed.sha256,
+      size: packed.bytes.length,
+      description: 'A skill whose index line lies about its dependencies.',
+      keywords: [],
+      license: 'MIT',
+      yanked: false,
+      yank_reason: null,
+      published: formatTimestamp(new Date()),
+      signer: key.fingerprint,
+    };
+    const built = buildFeedLine({
+      seq: 1,
+      op: 'publish',
+      name: line.name,
+      version: line.version,
+      before: [],
+      after: [line],
+      prev: GENESIS_HASH,
+    });
+    await appendFeed(path.join(site, 'index'), { lines: [built.bytes] });
+    await mkdir(path.join(site, 'dl'));
+    await writeFile(path.join(site, 'dl', 'crafted-skill-1.0.0.tgz'), packed.bytes);
+    await writeFile(
+      path.join(site, 'dl', 'crafted-skill-1.0.0.tgz.asc'),
+      await detachedSignature(key.key, packed.bytes),
+    );
+
+    const { skills, skillsHome } = await home();
+    expect((await skills('registry', 'add', 'crafted', `${server.url}index/`)).code).toBe(0);
+    const error = failure(await skills('install', 'crafted-skill', '--registry', 'crafted', '--json'));
+    expect(error.code).toBe('INDEX_MISMATCH');
+    expect(error.message).toContain('its dependencies are {sql-review: ^1.0.0}, the index says {}');
+    expect(await installedFolders(skillsHome)).toEqual([]);
+    expect(await exists(path.join(skillsHome, 'index.json'))).toBe(false);
   });
 });

@@ -10,9 +10,8 @@ import type { Env } from '../home/paths.js';
 export async function pausePoint(env: Env, point: string): Promise<void> {
   const setting = env['SKILLS_TEST_PAUSE'];
   if (setting === undefined || setting === '') return;
-  const colon = setting.indexOf(':');
-  if (colon === -1 || setting.slice(0, colon) !== point) return;
-  const file = setting.slice(colon + 1);
+  if (!setting.startsWith(`${point}:`)) return;
+  const file = setting.slice(point.length + 1);
   await writeFile(file, `${process.pid}\n`);
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 20));
