@@ -11,8 +11,9 @@ export interface TestKey {
   armoredPublic: string;
 }
 
-export async function newKey(name = 'Test Publisher'): Promise<TestKey> {
+export async function newKey(name = 'Test Publisher', date = new Date()): Promise<TestKey> {
   const { privateKey } = await generateKey({
+    date,
     type: 'ecc',
     curve: 'ed25519Legacy',
     userIDs: [{ name, email: 'publisher@skills.invalid' }],
@@ -22,12 +23,17 @@ export async function newKey(name = 'Test Publisher'): Promise<TestKey> {
   return { key, fingerprint: key.getFingerprint().toUpperCase(), armoredPublic: key.toPublic().armor() };
 }
 
-export async function detachedSignature(key: PrivateKey, bytes: Uint8Array): Promise<string> {
+export async function detachedSignature(
+  key: PrivateKey,
+  bytes: Uint8Array,
+  date = new Date(),
+): Promise<string> {
   return sign({
     message: await createMessage({ binary: bytes }),
     signingKeys: key,
     detached: true,
     format: 'armored',
+    date,
   });
 }
 
