@@ -223,12 +223,21 @@ function frozenSource(lockFile: string): CandidateSource<Origin> {
   };
 }
 
-/** `--frozen` also fails when the lock holds more than skills.json needs. */
+/** `--frozen` also fails when the lock lacks a chosen skill, or holds more than skills.json needs. */
 function checkFrozen(
   resolution: Resolution<Origin>,
   lock: Lockfile,
   project: NonNullable<Scope['project']>,
 ): void {
+  for (const [name, skill] of resolution) {
+    const locked = lock.skills[name];
+    if (locked !== undefined && locked.version === skill.candidate.version) continue;
+    throw new SkillsError(
+      'LOCK_OUTDATED',
+      `${project.lock} does not satisfy skills.json: it ${locked === undefined ? 'lacks' : 'locks another version of'} ${name}`,
+      { hint: 'run `skills install` without --frozen to update the lock, and commit it' },
+    );
+  }
   const extra = Object.keys(lock.skills).filter((name) => !resolution.has(name));
   if (extra.length > 0) {
     throw new SkillsError(
