@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFeed, initIndex } from '@skills/index-builder';
@@ -52,7 +52,8 @@ async function publish(name: string, version: string, dependencies?: Record<stri
   return result;
 }
 
-async function readJson(file: string): Promise<Record<string, any>> {
+/** Parsed JSON, as loosely typed as JSON.parse's: the assertions check it. */
+async function readJson(file: string) {
   return JSON.parse(await readFile(file, 'utf8'));
 }
 
@@ -717,5 +718,28 @@ describe('skills install checks the tarball against its index line', () => {
     expect(error.message).toContain('its dependencies are {sql-review: ^1.0.0}, the index says {}');
     expect(await installedFolders(skillsHome)).toEqual([]);
     expect(await exists(path.join(skillsHome, 'index.json'))).toBe(false);
+  });
+});
+
+describe('skills install offline', () => {
+  it('installs from the cache with the last synced index when the registry cannot be reached', async () => {
+    const { root, skills } = await home();
+    const copy = path.join(root, 'site');
+    await cp(path.join(registry.dataDir, 'index'), copy, {
+      recursive: true,
+      filter: (src) => !src.includes('.git'),
+    });
+    const server = await serveStatic(copy);
+    expect((await skills('registry', 'add', 'mirror', server.url, '--default')).code).toBe(0);
+    expect((await skills('install', 'code-review', '--json')).code).toBe(0);
+    expect((await skills('uninstall', 'code-review')).code).toBe(0);
+    await server.close();
+
+    const offline = onlyJson((await skills('install', 'code-review', '--json')).stdout);
+    expect(offline).toMatchObject({
+      ok: true,
+      installed: [{ name: 'code-review', version: '1.4.0' }],
+      warnings: [{ code: 'REGISTRY_UNREACHABLE' }],
+    });
   });
 });
