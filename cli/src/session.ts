@@ -26,6 +26,7 @@ export class Session {
   #http: HttpClient | undefined;
   #config: Promise<CliConfig> | undefined;
   readonly #onLockWait: ((holder: { pid: number }) => void) | undefined;
+  #lockDepth = 0;
 
   constructor(options: SessionOptions) {
     this.env = options.env;
@@ -64,9 +65,25 @@ export class Session {
     return tokenLookup(await this.config(), this.env, this.selected);
   }
 
-  /** Runs `fn` holding the global home's lock (every change to a home goes through it). */
-  withLock<T>(fn: () => Promise<T>): Promise<T> {
-    return withHomeLock(this.home.lock, fn, this.#onLockWait ? { onWait: this.#onLockWait } : {});
+  /**
+   * Runs `fn` holding the global home's lock (every change to a home goes through it). Re-entrant
+   * within this session: a command that holds the lock (install) may call code that takes it
+   * again (a sync before reading the index) without waiting for itself.
+   */
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#lockDepth > 0) return fn();
+    return withHomeLock(
+      this.home.lock,
+      async () => {
+        this.#lockDepth++;
+        try {
+          return await fn();
+        } finally {
+          this.#lockDepth--;
+        }
+      },
+      this.#onLockWait ? { onWait: this.#onLockWait } : {},
+    );
   }
 
   async close(): Promise<void> {

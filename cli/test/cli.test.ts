@@ -82,24 +82,24 @@ describe('skills (the command line as a whole)', () => {
   });
 
   it('exits 2 when a required argument is missing', async () => {
-    class InfoCommand extends BaseCommand {
-      static override paths = [['info']];
+    class ProbeCommand extends BaseCommand {
+      static override paths = [['probe']];
       skill = Option.String();
       async execute(): Promise<number> {
         return this.report.success({ name: this.skill });
       }
     }
     const cli = getCli();
-    cli.register(InfoCommand);
+    cli.register(ProbeCommand);
     const cwd = await tempDir();
-    expect(onlyJson((await run(['info', 'pdf-tools', '--json'], { cwd, cli })).stdout)).toMatchObject({
+    expect(onlyJson((await run(['probe', 'pdf-tools', '--json'], { cwd, cli })).stdout)).toMatchObject({
       ok: true,
     });
-    const result = await run(['info', '--json'], { cwd, cli });
+    const result = await run(['probe', '--json'], { cwd, cli });
     expect(result.code).toBe(2);
     expect(onlyJson(result.stdout)).toMatchObject({
       ok: false,
-      error: { code: 'USAGE', hint: expect.stringContaining('usage: skills info') },
+      error: { code: 'USAGE', hint: expect.stringContaining('usage: skills probe') },
     });
   });
 

@@ -95,6 +95,40 @@ export const ERROR_CODES = {
   CANCELLED: 'a prompt was cancelled (Ctrl-C or end of input)',
   NOT_INDEXED_YET: 'the published version is not in the index yet (a warning)',
   TOKEN_NOT_REVOKED: 'the API token was forgotten here but is still valid on the registry (a warning)',
+  SEARCH_INDEX_INVALID: 'a serialised search index is damaged or of another format',
+  FEED_RESET: 'the registry restarted its feed in a new epoch',
+  FEED_FORK: "the registry's feed differs from the synced copy at the same position",
+  FEED_BEHIND: 'the registry served an older feed head than the one already synced (a warning)',
+  FEED_STALE: 'the copy of the feed served is behind its own head.json',
+  FEED_HEAD_EXPIRED: 'feed/head.json is past its expiry time',
+  NOT_SYNCED: 'the registry has not been synced into this skills home yet',
+  SKILL_NOT_FOUND: 'the synced catalog has no skill of that name',
+  VERSION_NOT_FOUND: 'the skill has no version of that number',
+  RESOLVE_CONFLICT: 'two dependency chains need versions of one skill that no single version satisfies',
+  RESOLVE_CYCLE: 'skills depend on each other in a cycle',
+  CHECKSUM_MISMATCH: "a downloaded tarball's size or sha256 differs from its index line",
+  INDEX_MISMATCH: "a tarball's skill.yaml differs from its index line in name, version or dependencies",
+  SIGNER_CHANGED:
+    'a version is signed by another key than the one recorded when the skill was first installed',
+  SKILL_UNSIGNED: 'a skill version carries no signature (a warning on first install)',
+  SKILL_YANKED: 'a yanked version was installed because it was pinned exactly (a warning)',
+  SIGNER_KEY_COMPROMISED:
+    'the signing key was later revoked as compromised (a warning for versions published before)',
+  LOCAL_SOURCE_CHANGED:
+    'a local folder in skills.json no longer packs to the digest the lock records (a warning)',
+  INSTALLED_INDEX_INVALID: "an installed tree's index.json is damaged",
+  SKILLS_JSON_INVALID: "a project's skills.json is not valid",
+  LOCK_INVALID: "a project's skills-lock.json is not valid",
+  LOCK_OUTDATED: 'skills-lock.json is missing or does not satisfy skills.json (with --frozen)',
+  LOCK_MISMATCH: "the registry's index line differs from what skills-lock.json records for a version",
+  SKILL_NOT_INSTALLED: 'the skill is not installed in this scope',
+  SKILL_REQUIRED: 'other installed skills depend on the skill to remove',
+  VERIFY_FAILED: 'installed files differ from the digests index.json records',
+  INSTALLED_FILE_MISSING: 'a file index.json records for an installed skill is missing',
+  INSTALLED_FILE_CHANGED: "an installed file's sha256 differs from the one index.json records",
+  INSTALLED_FILE_EXTRA: "an installed skill's folder holds a file index.json does not record",
+  INSTALLED_MARKER_MISSING:
+    "an installed skill's folder has no .skills-ok marker: its install did not finish",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -162,6 +162,8 @@ async function readCapped(response: Dispatcher.ResponseData, url: URL, maxBytes:
       hint: 'the server sent more than skills accepts for this file: tell its operator',
     });
   if (Number.isFinite(declared) && declared > maxBytes) {
+    // Destroying an unread undici body emits an AbortError; nobody reads it any more.
+    response.body.on('error', () => undefined);
     response.body.destroy();
     throw tooLarge();
   }

@@ -1,6 +1,8 @@
-import { SkillsError } from '@skills/schema';
+import path from 'node:path';
 import type { Transport } from '../home/config.js';
+import { registryStateDir } from '../registry/pins.js';
 import type { Session } from '../session.js';
+import { GitTransport } from './git.js';
 import { HttpTransport } from './http.js';
 import { LocalTransport } from './local.js';
 import type { IndexTransport } from './types.js';
@@ -25,6 +27,17 @@ export async function openTransport(session: Session, target: TransportTarget): 
     case 'local':
       return new LocalTransport(target.index);
     case 'git':
-      throw new SkillsError('INTERNAL', 'the git transport is not built yet');
+      return new GitTransport({
+        client: session.http,
+        url: target.index,
+        // Beside the other caches, named like the registry's state folder: deleting it costs one clone.
+        gitdir: path.join(
+          session.home.cache,
+          'git',
+          path.basename(registryStateDir(session.home, target.index)),
+        ),
+        allowHttp: target.allowHttp,
+        tokenFor: await session.tokenLookup(),
+      });
   }
 }

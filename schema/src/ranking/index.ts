@@ -15,11 +15,22 @@
  *   nothing.
  * - A skill whose catalog line is yanked (every version is) is not found.
  * - Typos are looked up by generating the term's one-edit variants over the alphabet of the
- *   indexed name and keyword words (a few hundred hash lookups), never by scanning the names.
+ *   indexed name and keyword words (a few hundred lookups), never by scanning the names.
+ * - Words are found by binary search over a sorted packed word list rather than a hash map, so
+ *   an index read back from bytes (serialize.ts) needs no building: the CLI writes it once per
+ *   sync and `skills search` reads it in milliseconds, ranking exactly like the index it came from.
  */
 export { MAX_QUERY_LENGTH, MAX_QUERY_TERMS, queryTerms, words } from './normalize.js';
 export { withinOneEdit } from './typo.js';
-export { SearchIndex, buildSearchIndex, type SearchEntry } from './search-index.js';
+export {
+  FieldIndex,
+  SearchIndex,
+  buildSearchIndex,
+  type EntryDetails,
+  type FieldParts,
+  type SearchEntry,
+  type SearchIndexParts,
+} from './search-index.js';
 export {
   DESCRIPTION_PREFIX_MIN_LENGTH,
   SCORES,
@@ -29,3 +40,4 @@ export {
   type SearchResult,
   type SearchResults,
 } from './search.js';
+export { readSearchIndex, serializeSearchIndex, type ByteSource } from './serialize.js';

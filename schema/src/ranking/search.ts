@@ -81,7 +81,7 @@ export function search(index: SearchIndex, query: string, options: SearchOptions
       score += more;
     }
     if (score < 0) continue;
-    const name = index.names[id]!;
+    const name = index.name(id);
     if (name === whole) score += SCORES.exactName;
     else if (name.startsWith(whole)) score += SCORES.namePrefix;
     keys[total++] = (SCORE_CEILING - score) * ID_SPAN + id;
@@ -94,9 +94,9 @@ export function search(index: SearchIndex, query: string, options: SearchOptions
   const results = Array.from(page, (key) => {
     const id = key % ID_SPAN;
     return {
-      name: index.names[id]!,
-      version: index.versions[id]!,
-      description: index.descriptions[id]!,
+      name: index.name(id),
+      version: index.version(id),
+      description: index.description(id),
       score: SCORE_CEILING - Math.floor(key / ID_SPAN),
     };
   });

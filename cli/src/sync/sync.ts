@@ -1,0 +1,303 @@
+import { printable, SkillsError, type FeedHead } from '@skills/schema';
+import { buildSearchIndex, serializeSearchIndex, type SearchEntry } from '@skills/schema/ranking';
+import { Catalog, checkHeadAgainst } from '@skills/schema/reader';
+import type { Warning } from '../report.js';
+import { readPin } from '../registry/pins.js';
+import type { SelectedRegistry } from '../registry/select.js';
+import type { Session } from '../session.js';
+import { openTransport } from '../transport/open.js';
+import type { IndexTransport } from '../transport/types.js';
+import type { CatalogHeader, CatalogState } from './catalog-file.js';
+import { readFeedTo, type SyncPosition } from './feed.js';
+import { checkHead, fetchConfig, fetchHead, type FetchedConfig, type FetchedHead } from './head.js';
+import { farBehind, GENESIS, readHeadSnapshot } from './snapshot.js';
+import {
+  headEtag,
+  openCatalog,
+  readChecked,
+  syncPaths,
+  writeCatalog,
+  writeChecked,
+  type SyncPaths,
+} from './state.js';
+
+export interface SyncOptions {
+  /** `skills sync --accept-reset <registry>`: a new epoch restarts from its snapshot. */
+  acceptReset?: boolean;
+  progress?: (line: string) => void;
+  warn?: (warning: Warning) => void;
+}
+
+export interface SyncOutcome {
+  /** What the registry is called in messages: its configured name, else its location. */
+  registry: string;
+  /** unchanged: the head was where the catalog is; updated: new lines were applied; behind:
+   * the registry served an older head (the local copy was kept). */
+  status: 'unchanged' | 'updated' | 'behind';
+  epoch: string;
+  seq: number;
+  hash: string;
+  /** Feed lines read and applied by this sync. */
+  lines: number;
+  /** Whether it started over from the head's snapshot. */
+  fromSnapshot: boolean;
+  skills: number;
+  syncedAt: string;
+}
+
+/**
+ * `skills sync` for one registry: DESIGN §4 "Client sync over HTTP", over whichever transport
+ * reads its index. Nothing under state/ changes unless the sync reaches the head exactly; then
+ * the catalog, epoch, position and hash are written in one rename, under the home lock.
+ */
+export async function syncRegistry(
+  session: Session,
+  selected: SelectedRegistry,
+  options: SyncOptions = {},
+): Promise<SyncOutcome> {
+  const { record } = selected;
+  const transport = await openTransport(session, {
+    transport: record.transport,
+    index: record.index,
+    allowHttp: record.allowHttp,
+  });
+  const run = new SyncRun(session, selected, transport, options);
+  try {
+    // A snapshot that is gone means head.json moved on: read it again, once.
+    return (await run.once()) ?? (await run.once()) ?? run.snapshotGone();
+  } finally {
+    await transport.close();
+  }
+}
+
+class SyncRun {
+  readonly name: string;
+  readonly paths: SyncPaths;
+  readonly #progress: (line: string) => void;
+
+  constructor(
+    readonly session: Session,
+    readonly selected: SelectedRegistry,
+    readonly transport: IndexTransport,
+    readonly options: SyncOptions,
+  ) {
+    this.name = selected.name ?? selected.record.location;
+    this.paths = syncPaths(session.home, selected.record.location);
+    this.#progress = options.progress ?? (() => {});
+  }
+
+  /** One pass of steps 1–5; null when the head's snapshot was not there. */
+  async once(): Promise<SyncOutcome | null> {
+    const stored = this.#storedHeader();
+    const checked = stored === null ? null : await readChecked(this.paths, stored);
+    const pin = await readPin(this.session.home, this.selected.record.location);
+    const pinnedKey = pin?.signingKey ?? null;
+
+    let fetched = await fetchHead(this.transport, {
+      etag: stored === null ? null : headEtag(stored, checked),
+    });
+    if (fetched === 'not-modified') return this.#unchanged(stored!, checked?.headEtag ?? stored!.headEtag);
+    let config = await this.#verified(fetched, stored, pinnedKey);
+    let comparison = stored === null ? 'new' : checkHeadAgainst(stored, fetched.head);
+    if (comparison === 'behind') {
+      // Most likely a cache: ask past it once before settling for the old copy.
+      fetched = await this.#fetchFresh();
+      config = await this.#verified(fetched, stored, pinnedKey);
+      comparison = checkHeadAgainst(stored!, fetched.head);
+    }
+    const head = fetched.head;
+    if (pinnedKey === null) {
+      this.options.warn?.({
+        code: 'REGISTRY_UNSIGNED',
+        message: `${this.name} does not sign its feed: a mirror or a compromised server could serve an old or altered index`,
+      });
+    }
+
+    let start: 'stored' | 'snapshot' | 'genesis';
+    switch (comparison) {
+      case 'same':
+        return this.#unchanged(stored!, fetched.etag);
+      case 'behind':
+        this.options.warn?.({
+          code: 'FEED_BEHIND',
+          message: `${this.name} serves feed seq ${head.seq}, older than the ${stored!.seq} already synced: the local copy is kept`,
+        });
+        return this.#outcome(stored!, 'behind', 0, false);
+      case 'fork':
+        throw new SkillsError(
+          'FEED_FORK',
+          `${this.name} serves feed line ${head.seq} with hash ${head.hash}, but the synced copy has ${stored!.hash} there: its feed was rewritten`,
+          {
+            hint: 'nothing was changed; do not trust this registry until its operator explains (a restored backup needs a new epoch)',
+          },
+        );
+      case 'reset':
+        if (this.options.acceptReset !== true) {
+          throw new SkillsError(
+            'FEED_RESET',
+            `${this.name} restarted its feed: epoch ${head.epoch} replaces ${stored!.epoch}`,
+            {
+              hint: `ask the operator why; to accept it, run \`skills sync --accept-reset ${this.selected.name ?? printable(this.selected.record.location)}\``,
+            },
+          );
+        }
+        this.#progress(`${this.name}: accepting the new epoch ${head.epoch}`);
+        start = head.snapshot === null ? 'genesis' : 'snapshot';
+        break;
+      case 'new':
+        start = head.snapshot === null ? 'genesis' : 'snapshot';
+        break;
+      default:
+        start = farBehind(positionOf(stored!), head) ? 'snapshot' : 'stored';
+    }
+
+    let catalog: Catalog | null = null;
+    let from: SyncPosition = GENESIS;
+    if (start === 'snapshot') {
+      this.#progress(`${this.name}: reading the catalog snapshot at seq ${head.snapshot!.seq}`);
+      const read = await readHeadSnapshot(this.transport, head.snapshot!);
+      if (read === 'gone') return null;
+      ({ catalog } = read);
+      from = read.position;
+    } else if (start === 'stored') {
+      from = positionOf(stored!);
+    }
+    const count = head.seq - from.seq;
+    if (count > 0)
+      this.#progress(
+        `${this.name}: reading ${count} feed line${count === 1 ? '' : 's'} (seq ${from.seq + 1}–${head.seq})`,
+      );
+    const feed = await readFeedTo(this.transport, head, from);
+    if (catalog === null) catalog = start === 'genesis' ? new Catalog() : this.#storedCatalog();
+    let applied = 0;
+    for (const entry of feed.lines) if (catalog.apply(entry.line)) applied++;
+    const state: CatalogState = {
+      location: this.selected.record.location,
+      epoch: head.epoch,
+      seq: head.seq,
+      hash: head.hash,
+      segment: head.segment,
+      offset: head.offset,
+      headTime: head.time,
+      syncedAt: new Date().toISOString(),
+      headEtag: fetched.etag,
+      configEtag: config.etag,
+      config: config.text,
+    };
+    const written = await this.#write(stored, state, catalog, head);
+    return this.#outcome(written, 'updated', applied, start === 'snapshot');
+  }
+
+  snapshotGone(): never {
+    throw new SkillsError('FEED_STALE', `${this.name} names a catalog snapshot it does not serve`, {
+      hint: 'the registry is replacing its snapshot: try `skills sync` again in a minute',
+    });
+  }
+
+  #storedHeader(): CatalogHeader | null {
+    const file = openCatalog(this.paths);
+    file?.close();
+    return file?.header ?? null;
+  }
+
+  #storedCatalog(): Catalog {
+    const file = openCatalog(this.paths);
+    if (file === null) throw new SkillsError('INTERNAL', 'the stored catalog vanished during sync');
+    try {
+      return file.catalog();
+    } finally {
+      file.close();
+    }
+  }
+
+  async #fetchFresh(): Promise<FetchedHead> {
+    const fetched = await fetchHead(this.transport, { etag: null, noCache: true });
+    if (fetched === 'not-modified') throw new SkillsError('INTERNAL', 'head.json answered 304 unasked');
+    return fetched;
+  }
+
+  /** config.json, the pinned key's signature over head.json, `expires`, and the epochs agreeing. */
+  async #verified(
+    fetched: FetchedHead,
+    stored: CatalogHeader | null,
+    pinnedKey: string | null,
+  ): Promise<FetchedConfig> {
+    const config = await fetchConfig(
+      this.transport,
+      stored === null ? null : { text: stored.config, etag: stored.configEtag },
+    );
+    await checkHead(this.transport, fetched, config.config, pinnedKey, new Date());
+    if (config.config.epoch !== fetched.head.epoch) {
+      throw new SkillsError(
+        'FEED_STALE',
+        `${this.name} serves config.json of epoch ${config.config.epoch} but feed/head.json of epoch ${fetched.head.epoch}`,
+        {
+          hint: 'the registry is changing epochs, or a cache holds an old file: try `skills sync` again later',
+        },
+      );
+    }
+    return config;
+  }
+
+  async #unchanged(stored: CatalogHeader, etag: string | null): Promise<SyncOutcome> {
+    const at = new Date().toISOString();
+    await writeChecked(this.paths, {
+      at,
+      epoch: stored.epoch,
+      seq: stored.seq,
+      hash: stored.hash,
+      headEtag: etag,
+    });
+    return { ...this.#outcome(stored, 'unchanged', 0, false), syncedAt: at };
+  }
+
+  /**
+   * Writes the new catalog under the home lock, unless another process synced meanwhile to a
+   * head at least as far in the same epoch: then its catalog stays (never replaced by an older
+   * one).
+   */
+  async #write(
+    stored: CatalogHeader | null,
+    state: CatalogState,
+    catalog: Catalog,
+    head: FeedHead,
+  ): Promise<CatalogHeader> {
+    const entries: SearchEntry[] = [];
+    for (const entry of catalog) if (entry.latest !== null) entries.push(entry.latest);
+    const searchIndex = serializeSearchIndex(buildSearchIndex(entries));
+    return this.session.withLock(async () => {
+      const current = this.#storedHeader();
+      const moved =
+        current !== null &&
+        (stored === null ||
+          current.epoch !== stored.epoch ||
+          current.seq !== stored.seq ||
+          current.hash !== stored.hash);
+      if (moved && current.epoch === head.epoch && current.seq >= head.seq) return current;
+      return writeCatalog(this.paths, state, catalog, searchIndex);
+    });
+  }
+
+  #outcome(
+    header: CatalogHeader,
+    status: SyncOutcome['status'],
+    lines: number,
+    fromSnapshot: boolean,
+  ): SyncOutcome {
+    return {
+      registry: this.name,
+      status,
+      epoch: header.epoch,
+      seq: header.seq,
+      hash: header.hash,
+      lines,
+      fromSnapshot,
+      skills: header.skills,
+      syncedAt: header.syncedAt,
+    };
+  }
+}
+
+function positionOf(header: CatalogHeader): SyncPosition {
+  return { seq: header.seq, hash: header.hash, segment: header.segment, offset: header.offset };
+}
