@@ -50,6 +50,25 @@ export const ERROR_CODES = {
   INDEX_KEY_INVALID: 'a file under keys/ is not a public key named by its primary fingerprint',
   INDEX_TREE_INVALID:
     'the index tree differs from its git commit, holds a link or .gitmodules, or git is damaged',
+
+  // Diagnostics of @skills/loader (reported as data; one bad skill never stops the others).
+  INSTALLED_INDEX_MISSING: 'an installed tree holds skill folders but no index.json',
+  INSTALLED_INDEX_INVALID:
+    "an installed tree's index.json cannot be read or is not version 1 of its documented shape",
+  INSTALLED_ENTRY_INVALID: "a skill's record in index.json is malformed",
+  SKILL_NOT_INSTALLED: 'a skill asked for by name is not installed in the scopes searched',
+  SKILL_DIR_MISSING: 'index.json records a version whose folder is missing',
+  SKILL_MARKER_MISSING: 'an installed skill folder has no .skills-ok marker: its install did not finish',
+  SKILL_FILE_MISSING:
+    'a file of an installed skill is missing (SKILL.md, skill.yaml or a file index.json records)',
+  SKILL_FILE_UNREADABLE: 'a file of an installed skill cannot be read',
+  SKILL_MANIFEST_MISMATCH: "index.json, SKILL.md and skill.yaml disagree on a skill's name or version",
+  SKILL_DIGEST_MISMATCH: "an installed file's sha256 differs from the one index.json records",
+  SKILL_FILE_UNRECORDED: 'an installed skill folder holds a file or link that index.json does not record',
+  OPENAI_TOOL_DUPLICATE: 'two skills define an OpenAI tool with the same function name',
+  ROUNDTABLE_PROMPT_TOO_SHORT:
+    "a skill's Roundtable system prompt has fewer than 20 words, so it is not exported",
+  ROUNDTABLE_VERSION_PRERELEASE: 'a pre-release version was exported to Roundtable without its suffix',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
