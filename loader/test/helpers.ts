@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { extract, pack } from '@skills/schema/archive';
 import { afterAll } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 
 /** A body of 24 words: long enough for Roundtable. */
 export const BODY =
@@ -73,6 +75,39 @@ export class InstalledTree {
     const entry = (this.records[spec.name] ??= { active: spec.version, versions: {} });
     entry.versions[spec.version] = record;
     entry.active = spec.version;
+    this.writeIndex();
+    return dir;
+  }
+
+  /**
+   * Installs a package folder the way the CLI does: packed to the deterministic archive, extracted
+   * into `<name>/<version>/`, the marker written last, then recorded with the tarball's sha256.
+   */
+  async installFolder(source: string): Promise<string> {
+    const manifest = parseYaml(readFileSync(path.join(source, 'skill.yaml'), 'utf8')) as {
+      name: string;
+      version: string;
+      files?: string[];
+    };
+    const packed = await pack(source, manifest.files === undefined ? {} : { files: manifest.files });
+    const dir = path.join(this.dir, manifest.name, manifest.version);
+    const contents = await extract(packed.bytes, dir);
+    writeFileSync(path.join(dir, '.skills-ok'), '');
+    const files = Object.fromEntries(
+      contents.files.map((file) => [file.path, sha256(readFileSync(path.join(dir, file.path)))]),
+    );
+    this.records[manifest.name] = {
+      active: manifest.version,
+      versions: {
+        [manifest.version]: {
+          registry: 'https://registry.example/config.json',
+          sha256: packed.sha256,
+          files,
+          signer: null,
+          requiredBy: [],
+        },
+      },
+    };
     this.writeIndex();
     return dir;
   }
