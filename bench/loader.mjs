@@ -6,7 +6,9 @@
 // skill uses (`key: value`, a `metadata:` block), one whose descriptions are folded YAML blocks, so
 // every frontmatter needs the YAML library. Time: the median (and min, max) of `--runs` in-process
 // calls after one warm-up call, `performance.now()` around the call only, files in the page cache.
-// Start-up: a fresh `node` process importing the loader, and importing it and discovering.
+// CPU time (user + system, `process.cpuUsage`) is printed beside the wall time: on a shared
+// machine it moves less with the load. Start-up: a fresh `node` process importing the loader, and
+// importing it and discovering.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -125,14 +127,18 @@ function generateTree(home, count, folded) {
 
 async function timeRuns(run, runs, check) {
   check(await run()); // warm-up, and proof that the call did the work
-  const times = [];
+  const wall = [];
+  const cpu = [];
   for (let i = 0; i < runs; i++) {
+    const startCpu = process.cpuUsage();
     const start = performance.now();
     await run();
-    times.push(performance.now() - start);
+    wall.push(performance.now() - start);
+    const used = process.cpuUsage(startCpu);
+    cpu.push((used.user + used.system) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times.at(-1) };
+  const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  return { median: median(wall), min: Math.min(...wall), max: Math.max(...wall), cpu: median(cpu) };
 }
 
 /** Median wall time of a fresh `node` running `script`, in ms (process start included). */
@@ -209,10 +215,12 @@ try {
     `Machine: Node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model}), ${os.platform()} ${os.arch()}, load ${os.loadavg()[0].toFixed(2)}.`,
   );
   console.log('');
-  console.log('| call | median ms | min ms | max ms |');
-  console.log('| ---- | --------: | -----: | -----: |');
+  console.log('| call | median ms | min ms | max ms | median CPU ms |');
+  console.log('| ---- | --------: | -----: | -----: | ------------: |');
   for (const [name, t] of rows) {
-    console.log(`| ${name} | ${t.median.toFixed(1)} | ${t.min.toFixed(1)} | ${t.max.toFixed(1)} |`);
+    console.log(
+      `| ${name} | ${t.median.toFixed(1)} | ${t.min.toFixed(1)} | ${t.max.toFixed(1)} | ${t.cpu.toFixed(1)} |`,
+    );
   }
   console.log('');
   console.log(
