@@ -18,21 +18,17 @@ export class SkillMdReader {
     const result =
       parseSkillMdText(text, options) ??
       parseSkillMdText(text, { ...options, yaml: await this.yamlParser() });
-    const place = {
-      skill: skill.name,
-      version: skill.version,
-      scope: skill.scope,
-      path: path.join(skill.dir, 'SKILL.md'),
-    };
-    this.diagnostics.issues('error', result.errors, place);
-    this.diagnostics.issues('warning', result.warnings, place);
+    if (result.errors.length > 0 || result.warnings.length > 0) {
+      this.diagnostics.issues('error', result.errors, place(skill));
+      this.diagnostics.issues('warning', result.warnings, place(skill));
+    }
     const skillMd = result.skillMd;
     if (skillMd === null) return null;
     if (skillMd.frontmatter.name !== skill.name) {
       this.diagnostics.error(
         'SKILL_MANIFEST_MISMATCH',
         `SKILL.md of ${label(skill)} names "${skillMd.frontmatter.name}", not "${skill.name}"`,
-        { ...place, field: 'SKILL.md:name' },
+        { ...place(skill), field: 'SKILL.md:name' },
       );
       return null;
     }
@@ -43,4 +39,14 @@ export class SkillMdReader {
     this.yaml ??= await loadYamlParser();
     return this.yaml;
   }
+}
+
+/** Built only when there is something to report: discovery calls `parse` for every skill. */
+function place(skill: InstalledSkill) {
+  return {
+    skill: skill.name,
+    version: skill.version,
+    scope: skill.scope,
+    path: path.join(skill.dir, 'SKILL.md'),
+  };
 }

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, sta
 import path from 'node:path';
 import { INSTALLED_MARKER_FILE, SKILL_MD_MAX_BYTES } from '@skills/schema/load';
 import type { Diagnostics } from './diagnostics.js';
-import { label, type InstalledSkill } from './installed-index.js';
+import { childPath, label, type InstalledSkill } from './installed-index.js';
 
 /**
  * File reads of installed skills. They are synchronous on purpose: for 1,000 skills the
@@ -14,7 +14,7 @@ import { label, type InstalledSkill } from './installed-index.js';
 export function checkInstalled(skill: InstalledSkill, diagnostics: Diagnostics): boolean {
   // DESIGN §6: the marker is written last. Only its existence is checked (docs/DECISIONS.md);
   // existsSync is access(2), which allocates no Stats object: a third of a stat's time here.
-  if (existsSync(path.join(skill.dir, INSTALLED_MARKER_FILE))) return true;
+  if (existsSync(childPath(skill.dir, INSTALLED_MARKER_FILE))) return true;
   const place = { skill: skill.name, version: skill.version, scope: skill.scope, path: skill.dir };
   if (statSync(skill.dir, { throwIfNoEntry: false })?.isDirectory() !== true) {
     diagnostics.error(
@@ -76,7 +76,7 @@ const head = Buffer.allocUnsafe(HEAD_BYTES); // reused: every read here is synch
  * runs longer. A body cut mid-character does not matter: only the frontmatter is parsed.
  */
 export function readSkillMdHead(skill: InstalledSkill, diagnostics: Diagnostics): string | null {
-  const full = path.join(skill.dir, 'SKILL.md');
+  const full = childPath(skill.dir, 'SKILL.md');
   const place = { skill: skill.name, version: skill.version, scope: skill.scope, path: full };
   let fd: number;
   try {
