@@ -564,9 +564,9 @@ describe('skills verify', () => {
         path.basename(issue.path),
       ]),
     ).toEqual([
-      ['INSTALLED_FILE_CHANGED', 'SKILL.md'],
-      ['INSTALLED_FILE_EXTRA', 'notes.txt'],
-      ['INSTALLED_MARKER_MISSING', '.skills-ok'],
+      ['SKILL_DIGEST_MISMATCH', 'SKILL.md'],
+      ['SKILL_FILE_UNRECORDED', 'notes.txt'],
+      ['SKILL_MARKER_MISSING', '.skills-ok'],
     ]);
     const human = await skills('verify');
     expect(human.code).toBe(1);

@@ -116,19 +116,31 @@ export const ERROR_CODES = {
     'the signing key was later revoked as compromised (a warning for versions published before)',
   LOCAL_SOURCE_CHANGED:
     'a local folder in skills.json no longer packs to the digest the lock records (a warning)',
-  INSTALLED_INDEX_INVALID: "an installed tree's index.json is damaged",
+  INSTALLED_INDEX_INVALID:
+    "an installed tree's index.json is damaged, or not version 1 of its documented shape",
   SKILLS_JSON_INVALID: "a project's skills.json is not valid",
   LOCK_INVALID: "a project's skills-lock.json is not valid",
   LOCK_OUTDATED: 'skills-lock.json is missing or does not satisfy skills.json (with --frozen)',
   LOCK_MISMATCH: "the registry's index line differs from what skills-lock.json records for a version",
-  SKILL_NOT_INSTALLED: 'the skill is not installed in this scope',
+  SKILL_NOT_INSTALLED: 'the skill is not installed in the scopes looked in',
   SKILL_REQUIRED: 'other installed skills depend on the skill to remove',
   VERIFY_FAILED: 'installed files differ from the digests index.json records',
-  INSTALLED_FILE_MISSING: 'a file index.json records for an installed skill is missing',
-  INSTALLED_FILE_CHANGED: "an installed file's sha256 differs from the one index.json records",
-  INSTALLED_FILE_EXTRA: "an installed skill's folder holds a file index.json does not record",
-  INSTALLED_MARKER_MISSING:
-    "an installed skill's folder has no .skills-ok marker: its install did not finish",
+
+  // Diagnostics of @skills/loader (reported as data; one bad skill never stops the others).
+  INSTALLED_INDEX_MISSING: 'an installed tree holds skill folders but no index.json',
+  INSTALLED_ENTRY_INVALID: "a skill's record in index.json is malformed",
+  SKILL_DIR_MISSING: 'index.json records a version whose folder is missing',
+  SKILL_MARKER_MISSING: 'an installed skill folder has no .skills-ok marker: its install did not finish',
+  SKILL_FILE_MISSING:
+    'a file of an installed skill is missing (SKILL.md, skill.yaml or a file index.json records)',
+  SKILL_FILE_UNREADABLE: 'a file of an installed skill cannot be read',
+  SKILL_MANIFEST_MISMATCH: "index.json, SKILL.md and skill.yaml disagree on a skill's name or version",
+  SKILL_DIGEST_MISMATCH: "an installed file's sha256 differs from the one index.json records",
+  SKILL_FILE_UNRECORDED: 'an installed skill folder holds a file or link that index.json does not record',
+  OPENAI_TOOL_DUPLICATE: 'two skills define an OpenAI tool with the same function name',
+  ROUNDTABLE_PROMPT_TOO_SHORT:
+    "a skill's Roundtable system prompt has fewer than 20 words, so it is not exported",
+  ROUNDTABLE_VERSION_PRERELEASE: 'a pre-release version was exported to Roundtable without its suffix',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -32,7 +32,7 @@ export function chooseScope(session: Session, options: ScopeOptions): Scope {
   if (options.global) return globalScope(session.home);
   const dir = options.project
     ? session.cwd
-    : findProjectRoot({ cwd: session.cwd, home: userHome(session.env), skillsHome: session.home.root });
+    : findProjectRoot(session.cwd, { userHome: userHome(session.env), skillsHome: session.home.root });
   return dir === null ? globalScope(session.home) : projectScope(dir);
 }
 

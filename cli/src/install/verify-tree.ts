@@ -25,7 +25,7 @@ export async function verifyScope(
     if (found === null) {
       issues.push({
         path: dir,
-        code: 'INSTALLED_FILE_MISSING',
+        code: 'SKILL_FILE_MISSING',
         message: `the folder of ${label} is missing`,
       });
       continue;
@@ -33,7 +33,7 @@ export async function verifyScope(
     if (!found.has(MARKER_FILE)) {
       issues.push({
         path: path.join(dir, MARKER_FILE),
-        code: 'INSTALLED_MARKER_MISSING',
+        code: 'SKILL_MARKER_MISSING',
         message: `${label} has no ${MARKER_FILE}: its install did not finish`,
       });
     }
@@ -43,7 +43,7 @@ export async function verifyScope(
       if (kind !== 'file') {
         issues.push({
           path: where,
-          code: kind === undefined ? 'INSTALLED_FILE_MISSING' : 'INSTALLED_FILE_CHANGED',
+          code: kind === undefined ? 'SKILL_FILE_MISSING' : 'SKILL_DIGEST_MISMATCH',
           message:
             kind === undefined
               ? `${file} of ${label} is missing`
@@ -57,7 +57,7 @@ export async function verifyScope(
       if (actual !== skill.files[file]) {
         issues.push({
           path: where,
-          code: 'INSTALLED_FILE_CHANGED',
+          code: 'SKILL_DIGEST_MISMATCH',
           message: `${file} of ${label} has sha256 ${actual}, but index.json records ${skill.files[file]}`,
         });
       }
@@ -66,7 +66,7 @@ export async function verifyScope(
       if (file === MARKER_FILE || file in skill.files) continue;
       issues.push({
         path: path.join(dir, ...file.split('/')),
-        code: 'INSTALLED_FILE_EXTRA',
+        code: 'SKILL_FILE_UNRECORDED',
         message: `${file} in ${label} is not part of the package${kind === 'file' ? '' : ` (a ${kind})`}`,
       });
     }
