@@ -141,6 +141,7 @@ export const ERROR_CODES = {
   ROUNDTABLE_PROMPT_TOO_SHORT:
     "a skill's Roundtable system prompt has fewer than 20 words, so it is not exported",
   ROUNDTABLE_VERSION_PRERELEASE: 'a pre-release version was exported to Roundtable without its suffix',
+  AGENT_TARGET: 'an agent folder was left alone or a skill was not exported for an agent (a warning)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

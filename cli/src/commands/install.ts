@@ -1,5 +1,6 @@
 import { isFingerprint, printable, UsageError } from '@skills/schema';
 import { Command, Option } from '../clipanion.js';
+import { agentOption, applyAgents, chosenAgents } from '../agents/apply.js';
 import { BaseCommand } from '../base-command.js';
 import { userHome } from '../home/paths.js';
 import { reportedSkills, runInstall, type Request } from '../install/flow.js';
@@ -22,6 +23,8 @@ export class InstallCommand extends BaseCommand {
       Inside a project (the nearest folder above the working directory holding \`skills.json\`, never your home folder itself) skills go into the project's \`.skills/\`, \`skills.json\` records each requested range (\`^<version>\` when none was given; \`file:<path>\` for a local package) and \`skills-lock.json\` the exact versions, digests and signers. Elsewhere they go into \`$SKILLS_HOME\` (default \`~/.skills\`). \`--project\` makes the working directory a project (creating \`skills.json\`); \`-g\` installs globally even inside a project.
 
       Without arguments, in a project: installs exactly what the lock says (and brings the lock up to date when \`skills.json\` asks for more). With \`--frozen\`, fails instead when the lock does not satisfy \`skills.json\`, and never writes it — for CI.
+
+      With \`--agent claude,agents,roundtable\` (or the \`agents\` list in \`$SKILLS_HOME/config.json\`), the installed skills are also made visible to those agents: \`claude\` links \`.claude/skills/<name>\` (Claude Code), \`agents\` links \`.agents/skills/<name>\` (the folder Codex, Cursor, Gemini CLI, Copilot and OpenCode read), \`roundtable\` writes \`.roundtable/skills/<name>.yaml\` — under the project, or under your home folder for a global install. Links are relative; where a link cannot be made, a copy is. Everything made is recorded, so \`update\` refreshes it and \`uninstall\` removes exactly it; a file or folder skills did not make is never touched (a warning says so), and nothing is written for an agent you did not choose.
 
       The registry is synced first (the copy synced before is used, with a warning, when it cannot be reached). Concurrent \`skills\` processes wait for each other; an install killed half-way is repaired by the next command, and a skill is installed only once its folder is complete.
     `,
@@ -54,6 +57,8 @@ export class InstallCommand extends BaseCommand {
     description: 'Accept versions signed by this key (fingerprint) although another was recorded',
   });
 
+  agent = agentOption();
+
   specs = Option.Rest({ name: 'name[@range] | dir | file.tgz' });
 
   async execute(): Promise<number> {
@@ -75,6 +80,7 @@ export class InstallCommand extends BaseCommand {
       });
     }
     const { session } = this;
+    const agents = await chosenAgents(session, this.agent);
     const specs = this.specs.map((spec) => parseSpec(spec, session.cwd, userHome(session.env)));
     const scope = chooseScope(session, { global: this.global, project: this.project });
     if (scope.project === null && specs.length === 0) {
@@ -122,6 +128,10 @@ export class InstallCommand extends BaseCommand {
         this.report.result(`removed ${gone.name}@${gone.version} (no longer needed)`);
     }
     if (installed.length === 0) this.report.result('everything is up to date');
+    await applyAgents(session, this.report, scope, agents, {
+      present: installed,
+      removed: flow.result.removed.map((one) => one.name).filter((name) => !flow.chosen.has(name)),
+    });
     return this.report.success({ scope: scope.kind, installed });
   }
 }

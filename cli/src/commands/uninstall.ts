@@ -1,5 +1,6 @@
 import { isValidName, printable, SkillsError, UsageError } from '@skills/schema';
 import { Command, Option } from '../clipanion.js';
+import { applyAgents } from '../agents/apply.js';
 import { BaseCommand } from '../base-command.js';
 import {
   activeOf,
@@ -25,7 +26,7 @@ export class UninstallCommand extends BaseCommand {
     category: 'Install',
     description: 'remove a skill, and the dependencies nothing else needs',
     details: `
-      Removes the skill from the scope (the project's \`.skills/\` inside a project, else \`$SKILLS_HOME\`; \`-g\` for the global home), then every dependency no remaining skill needs. In a project it is also dropped from \`skills.json\` and \`skills-lock.json\`.
+      Removes the skill from the scope (the project's \`.skills/\` inside a project, else \`$SKILLS_HOME\`; \`-g\` for the global home), then every dependency no remaining skill needs. In a project it is also dropped from \`skills.json\` and \`skills-lock.json\`. What \`install --agent\` made for the removed skills (links, copies, Roundtable files) is removed too, unless it was changed since.
 
       A skill other installed skills depend on is not removed: the error names them. \`--force\` removes it anyway and leaves those skills without it. Works offline: nothing is read from a registry.
     `,
@@ -101,6 +102,11 @@ export class UninstallCommand extends BaseCommand {
     });
     for (const one of removed)
       this.report.result(`removed ${this.report.out.bold(`${one.name}@${one.version}`)}`);
+    // Whatever was made for agents goes with the skill, whichever agents were chosen back then.
+    await applyAgents(session, this.report, scope, [], {
+      present: [],
+      removed: [...new Set(removed.map((one) => one.name))],
+    });
     return this.report.success({ scope: scope.kind, removed });
   }
 }

@@ -1,5 +1,6 @@
 import { isFingerprint, isValidName, printable, SkillsError, UsageError } from '@skills/schema';
 import { Command, Option } from '../clipanion.js';
+import { agentOption, applyAgents, chosenAgents } from '../agents/apply.js';
 import { BaseCommand } from '../base-command.js';
 import { reportedSkills, runInstall } from '../install/flow.js';
 import { readInstalledIndex, REQUESTED } from '../install/installed-index.js';
@@ -17,6 +18,8 @@ export class UpdateCommand extends BaseCommand {
       Resolves the skill named (or every installed skill) again, ignoring the versions installed and locked, and installs the highest versions that are not yanked within the ranges: \`skills.json\`'s in a project, the dependents' for a dependency. A skill installed globally by name counts as \`^<installed version>\`. Every check of \`skills install\` applies, and the lock is rewritten.
 
       With \`--latest\`, the skills you asked for (the one named, or all) move to their newest version even across their range, and \`skills.json\` gets \`^<new version>\` for them. Local packages (folders, \`.tgz\` files) stay as they are.
+
+      What \`install --agent\` made for an updated skill is refreshed to the new version; \`--agent\` adds agents as it does for \`install\`.
     `,
     examples: [
       ['Update everything within its ranges', '$0 update'],
@@ -35,6 +38,8 @@ export class UpdateCommand extends BaseCommand {
     description: 'Accept versions signed by this key (fingerprint) although another was recorded',
   });
 
+  agent = agentOption();
+
   name = Option.String({ name: 'name', required: false });
 
   async execute(): Promise<number> {
@@ -51,6 +56,7 @@ export class UpdateCommand extends BaseCommand {
       });
     }
     const { session } = this;
+    const agents = await chosenAgents(session, this.agent);
     const scope = chooseScope(session, { global: this.global, project: false });
     const before = await readInstalledIndex(scope.index);
     const manifest = scope.project === null ? null : await readProjectManifest(scope.project.manifest);
@@ -96,6 +102,10 @@ export class UpdateCommand extends BaseCommand {
     for (const one of updated)
       this.report.result(`updated ${this.report.out.bold(one.name)} ${one.from} → ${one.to}`);
     if (flow.result.placed.length === 0) this.report.result('everything is up to date');
+    await applyAgents(session, this.report, scope, agents, {
+      present: flow.result.placed,
+      removed: flow.result.removed.map((one) => one.name).filter((name) => !flow.chosen.has(name)),
+    });
     return this.report.success({
       scope: scope.kind,
       updated,
