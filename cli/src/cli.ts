@@ -13,6 +13,11 @@ import { ValidateCommand } from './commands/validate.js';
 import { SyncCommand } from './commands/sync.js';
 import { SearchCommand } from './commands/search.js';
 import { InfoCommand } from './commands/info.js';
+import { InstallCommand } from './commands/install.js';
+import { ListCommand } from './commands/list.js';
+import { UninstallCommand } from './commands/uninstall.js';
+import { UpdateCommand } from './commands/update.js';
+import { VerifyCommand } from './commands/verify.js';
 import { Report } from './report.js';
 import { KeysGenerateCommand } from './commands/keys/generate.js';
 import { KeysListCommand } from './commands/keys/list.js';
@@ -40,6 +45,14 @@ export const commands: ReadonlyArray<CommandClass<SkillsContext>> = [
   RegistryAddCommand,
   RegistryRemoveCommand,
   RegistryDefaultCommand,
+  SyncCommand,
+  SearchCommand,
+  InfoCommand,
+  ListCommand,
+  InstallCommand,
+  UninstallCommand,
+  UpdateCommand,
+  VerifyCommand,
   SignupCommand,
   LoginCommand,
   LogoutCommand,
@@ -56,9 +69,6 @@ export const commands: ReadonlyArray<CommandClass<SkillsContext>> = [
   OwnerListCommand,
   OwnerAddCommand,
   OwnerRemoveCommand,
-  SyncCommand,
-  SearchCommand,
-  InfoCommand,
 ];
 
 /**

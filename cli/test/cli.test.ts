@@ -82,24 +82,24 @@ describe('skills (the command line as a whole)', () => {
   });
 
   it('exits 2 when a required argument is missing', async () => {
-    class ShowCommand extends BaseCommand {
-      static override paths = [['show-one']];
+    class ProbeCommand extends BaseCommand {
+      static override paths = [['probe']];
       skill = Option.String();
       async execute(): Promise<number> {
         return this.report.success({ name: this.skill });
       }
     }
     const cli = getCli();
-    cli.register(ShowCommand);
+    cli.register(ProbeCommand);
     const cwd = await tempDir();
-    expect(onlyJson((await run(['show-one', 'pdf-tools', '--json'], { cwd, cli })).stdout)).toMatchObject({
+    expect(onlyJson((await run(['probe', 'pdf-tools', '--json'], { cwd, cli })).stdout)).toMatchObject({
       ok: true,
     });
-    const result = await run(['show-one', '--json'], { cwd, cli });
+    const result = await run(['probe', '--json'], { cwd, cli });
     expect(result.code).toBe(2);
     expect(onlyJson(result.stdout)).toMatchObject({
       ok: false,
-      error: { code: 'USAGE', hint: expect.stringContaining('usage: skills show-one') },
+      error: { code: 'USAGE', hint: expect.stringContaining('usage: skills probe') },
     });
   });
 

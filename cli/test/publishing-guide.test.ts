@@ -1,53 +1,21 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCS, ensureBuilt, EXAMPLE_REGISTRY, reader, shellBlocks } from './guide-runner.js';
 import { tempDir } from './helpers.js';
 import { filesUnder, GENEROUS_LIMITS, PASSWORD } from './publish-helpers.js';
 import { startTestRegistry, type TestRegistryServer } from './registry-server.js';
 
-const cliRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const guide = path.join(cliRoot, '..', 'docs', 'PUBLISHING_GUIDE.md');
-const bundle = path.join(cliRoot, 'dist', 'skills.cjs');
-const EXAMPLE_REGISTRY = 'https://skills.example.com';
+const guide = path.join(DOCS, 'PUBLISHING_GUIDE.md');
 
 let registry: TestRegistryServer;
 beforeAll(async () => {
-  if (!existsSync(bundle))
-    execFileSync(process.execPath, [path.join(cliRoot, 'build.mjs')], { stdio: 'inherit' });
+  ensureBuilt();
   registry = await startTestRegistry({ rateLimits: GENEROUS_LIMITS });
 }, 120_000);
 afterAll(async () => {
   await registry?.close();
 });
-
-/** The guide's ```sh blocks, in order. */
-function shellBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
-}
-
-function bash(
-  script: string,
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'bash',
-      ['--norc', '--noprofile', '-euo', 'pipefail', '-c', script],
-      { cwd, env },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
 
 describe('docs/PUBLISHING_GUIDE.md', () => {
   it('runs as written against a real registry, with the built binary', async () => {
@@ -69,27 +37,10 @@ describe('docs/PUBLISHING_GUIDE.md', () => {
     expect(signup.status).toBe(201);
 
     const root = await tempDir();
-    const bin = path.join(root, 'bin');
-    await mkdir(bin);
-    await writeFile(
-      path.join(bin, 'skills'),
-      `#!/bin/sh\nexec "${process.execPath}" "${path.join(cliRoot, 'bin', 'skills.js')}" "$@"\n`,
-      {
-        mode: 0o755,
-      },
-    );
-    const work = path.join(root, 'work');
-    await mkdir(work);
-    const env = {
-      PATH: `${bin}:${process.env['PATH'] ?? ''}`,
-      HOME: root,
-      SKILLS_HOME: path.join(root, '.skills'),
-      NO_COLOR: '1',
-      ADA_PASSWORD: PASSWORD,
-    };
+    const { work, run } = await reader(root, { ADA_PASSWORD: PASSWORD });
     for (const block of blocks) {
       const script = block.replaceAll(EXAMPLE_REGISTRY, registry.url);
-      const result = await bash(script, work, env);
+      const result = await run(script);
       expect(result.code, `${script}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(0);
     }
 

@@ -104,6 +104,44 @@ export const ERROR_CODES = {
   NOT_SYNCED: 'the registry has not been synced into this skills home yet',
   SKILL_NOT_FOUND: 'the synced catalog has no skill of that name',
   VERSION_NOT_FOUND: 'the skill has no version of that number',
+  RESOLVE_CONFLICT: 'two dependency chains need versions of one skill that no single version satisfies',
+  RESOLVE_CYCLE: 'skills depend on each other in a cycle',
+  CHECKSUM_MISMATCH: "a downloaded tarball's size or sha256 differs from its index line",
+  INDEX_MISMATCH: "a tarball's skill.yaml differs from its index line in name, version or dependencies",
+  SIGNER_CHANGED:
+    'a version is signed by another key than the one recorded when the skill was first installed',
+  SKILL_UNSIGNED: 'a skill version carries no signature (a warning on first install)',
+  SKILL_YANKED: 'a yanked version was installed because it was pinned exactly (a warning)',
+  SIGNER_KEY_COMPROMISED:
+    'the signing key was later revoked as compromised (a warning for versions published before)',
+  LOCAL_SOURCE_CHANGED:
+    'a local folder in skills.json no longer packs to the digest the lock records (a warning)',
+  INSTALLED_INDEX_INVALID:
+    "an installed tree's index.json is damaged, or not version 1 of its documented shape",
+  SKILLS_JSON_INVALID: "a project's skills.json is not valid",
+  LOCK_INVALID: "a project's skills-lock.json is not valid",
+  LOCK_OUTDATED: 'skills-lock.json is missing or does not satisfy skills.json (with --frozen)',
+  LOCK_MISMATCH: "the registry's index line differs from what skills-lock.json records for a version",
+  SKILL_NOT_INSTALLED: 'the skill is not installed in the scopes looked in',
+  SKILL_REQUIRED: 'other installed skills depend on the skill to remove',
+  VERIFY_FAILED: 'installed files differ from the digests index.json records',
+
+  // Diagnostics of @skills/loader (reported as data; one bad skill never stops the others).
+  INSTALLED_INDEX_MISSING: 'an installed tree holds skill folders but no index.json',
+  INSTALLED_ENTRY_INVALID: "a skill's record in index.json is malformed",
+  SKILL_DIR_MISSING: 'index.json records a version whose folder is missing',
+  SKILL_MARKER_MISSING: 'an installed skill folder has no .skills-ok marker: its install did not finish',
+  SKILL_FILE_MISSING:
+    'a file of an installed skill is missing (SKILL.md, skill.yaml or a file index.json records)',
+  SKILL_FILE_UNREADABLE: 'a file of an installed skill cannot be read',
+  SKILL_MANIFEST_MISMATCH: "index.json, SKILL.md and skill.yaml disagree on a skill's name or version",
+  SKILL_DIGEST_MISMATCH: "an installed file's sha256 differs from the one index.json records",
+  SKILL_FILE_UNRECORDED: 'an installed skill folder holds a file or link that index.json does not record',
+  OPENAI_TOOL_DUPLICATE: 'two skills define an OpenAI tool with the same function name',
+  ROUNDTABLE_PROMPT_TOO_SHORT:
+    "a skill's Roundtable system prompt has fewer than 20 words, so it is not exported",
+  ROUNDTABLE_VERSION_PRERELEASE: 'a pre-release version was exported to Roundtable without its suffix',
+  AGENT_TARGET: 'an agent folder was left alone or a skill was not exported for an agent (a warning)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

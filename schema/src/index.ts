@@ -5,5 +5,6 @@ export * from './manifest.js';
 export * from './skill-md.js';
 export * from './openai-tool.js';
 export * from './package.js';
+export * from './project.js';
 export * from './lines/index.js';
 export * from './project.js';

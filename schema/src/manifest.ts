@@ -3,36 +3,17 @@ import schemaJson from '../skill.schema.json' with { type: 'json' };
 import type { ErrorCode, Issue } from './errors.js';
 import { printable, validateName } from './name.js';
 import { validateRange, validateVersion } from './version.js';
+import {
+  MANIFEST_FILE,
+  MANIFEST_MAX_BYTES,
+  type SkillManifest,
+  type ValidationMode,
+} from './manifest-types.js';
 import { fieldPath, parseYaml } from './yaml-text.js';
 
-/** The Roundtable consumer block (DESIGN §3 `extensions.roundtable`). */
-export interface RoundtableExtension {
-  domain: string;
-  name?: string;
-  systemPrompt?: string;
-  expertiseAreas?: string[];
-}
+export * from './manifest-types.js';
 
-/** skill.yaml, as described by `schema/skill.schema.json`. */
-export interface SkillManifest {
-  name: string;
-  version: string;
-  description?: string;
-  license?: string;
-  authors?: string[];
-  keywords?: string[];
-  repository?: string;
-  homepage?: string;
-  dependencies?: Record<string, string>;
-  files?: string[];
-  extensions?: { roundtable?: RoundtableExtension } & Record<string, Record<string, unknown> | undefined>;
-}
-
-export const MANIFEST_FILE = 'skill.yaml';
-export const MANIFEST_MAX_BYTES = 64 * 1024;
 export const MANIFEST_SCHEMA: object = schemaJson;
-
-export type ValidationMode = 'publish' | 'load';
 
 export interface ManifestResult {
   /** The manifest when it has no errors (warnings allowed), else null. */

@@ -1,6 +1,8 @@
 import { parseDocument } from 'yaml';
 import type { ErrorCode, Issue } from './errors.js';
 
+export { fieldPath } from './field-path.js';
+
 export interface YamlResult {
   value: unknown;
   errors: Issue[];
@@ -27,9 +29,4 @@ export function parseYaml(text: string, file: string, code: ErrorCode): YamlResu
       errors: [{ path: file, code, message: `${file}: ${(error as Error).message}` }],
     };
   }
-}
-
-/** `a.b.0` style path for issues, from a list of keys. */
-export function fieldPath(file: string, keys: readonly (string | number)[]): string {
-  return keys.length === 0 ? file : `${file}:${keys.join('.')}`;
 }

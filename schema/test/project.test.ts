@@ -1,70 +1,103 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { findProjectRoot } from '../src/project.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findProjectRoot, projectSkillsDir, skillsHomeDir, userHomeDir } from '../src/project.js';
 
-const temps: string[] = [];
-afterEach(async () => {
-  await Promise.all(temps.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
+const root = mkdtempSync(path.join(os.tmpdir(), 'skills-project-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function tree(files: string[]): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), 'skills-project-'));
-  temps.push(root);
-  for (const file of files) {
-    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
-    if (!file.endsWith('/')) await writeFile(path.join(root, file), '{"version":1,"skills":{}}\n');
+/** Makes the folders of `tree` under a fresh folder; names ending in `skills.json` become files. */
+function tree(...entries: string[]): string {
+  const base = mkdtempSync(path.join(root, 't-'));
+  for (const entry of entries) {
+    const full = path.join(base, entry);
+    if (entry.endsWith('skills.json')) {
+      mkdirSync(path.dirname(full), { recursive: true });
+      writeFileSync(full, '{"version":1,"skills":{}}\n');
+    } else {
+      mkdirSync(full, { recursive: true });
+    }
   }
-  return root;
+  return base;
 }
 
 describe('findProjectRoot', () => {
-  it('finds the nearest ancestor holding skills.json, the working directory included', async () => {
-    const root = await tree([
-      'home/work/app/skills.json',
-      'home/work/app/src/deep/',
-      'home/work/skills.json',
-    ]);
-    const home = path.join(root, 'home');
+  it('finds skills.json in the working directory', () => {
+    const base = tree('proj/skills.json');
+    expect(findProjectRoot(path.join(base, 'proj'))).toBe(path.join(base, 'proj'));
+  });
+
+  it('finds the nearest ancestor holding skills.json', () => {
+    const base = tree('proj/skills.json', 'proj/sub/skills.json', 'proj/sub/deep/er');
+    expect(findProjectRoot(path.join(base, 'proj/sub/deep/er'))).toBe(path.join(base, 'proj/sub'));
+  });
+
+  it('does not take .skills/ alone for a project', () => {
+    const base = tree('proj/.skills', 'proj/src');
+    expect(findProjectRoot(path.join(base, 'proj/src'), { userHome: base })).toBeNull();
+  });
+
+  it('does not take a folder named skills.json for the marker', () => {
+    const base = tree('proj/skills.json/x');
+    expect(findProjectRoot(path.join(base, 'proj'), { userHome: base })).toBeNull();
+  });
+
+  it('stops before the home directory', () => {
+    const base = tree('home/skills.json', 'home/work/app');
+    const home = path.join(base, 'home');
+    expect(findProjectRoot(path.join(home, 'work/app'), { userHome: home })).toBeNull();
+    expect(findProjectRoot(home, { userHome: home })).toBeNull();
+    // Without the stop the same walk finds it.
+    expect(findProjectRoot(path.join(home, 'work/app'))).toBe(home);
+  });
+
+  it('never takes $SKILLS_HOME for a project, and looks past it', () => {
+    const base = tree('outer/skills.json', 'outer/skills-home/skills.json', 'outer/skills-home/a/1.0.0');
+    const skillsHome = path.join(base, 'outer/skills-home');
+    expect(findProjectRoot(path.join(skillsHome, 'a/1.0.0'), { skillsHome })).toBe(path.join(base, 'outer'));
+  });
+
+  it('never takes a folder inside $SKILLS_HOME for a project: an installed package may ship a skills.json', () => {
+    const base = tree('home/.skills/demo/1.0.0/skills.json', 'home/.skills/demo/1.0.0/docs');
+    const home = path.join(base, 'home');
     const skillsHome = path.join(home, '.skills');
-    const app = path.join(home, 'work/app');
-    expect(findProjectRoot({ cwd: path.join(app, 'src/deep'), home, skillsHome })).toBe(app);
-    expect(findProjectRoot({ cwd: app, home, skillsHome })).toBe(app);
-  });
-
-  it('stops before $HOME: a skills.json in the home directory makes no project', async () => {
-    const root = await tree(['home/skills.json', 'home/work/']);
-    const home = path.join(root, 'home');
     expect(
-      findProjectRoot({ cwd: path.join(home, 'work'), home, skillsHome: path.join(home, '.skills') }),
-    ).toBeNull();
-    expect(findProjectRoot({ cwd: home, home, skillsHome: path.join(home, '.skills') })).toBeNull();
-  });
-
-  it('never takes .skills/ alone as a project marker', async () => {
-    const root = await tree(['home/work/.skills/index.json']);
-    const home = path.join(root, 'home');
-    expect(
-      findProjectRoot({ cwd: path.join(home, 'work'), home, skillsHome: path.join(home, '.skills') }),
+      findProjectRoot(path.join(skillsHome, 'demo/1.0.0/docs'), { userHome: home, skillsHome }),
     ).toBeNull();
   });
 
-  it('never takes $SKILLS_HOME, or a folder inside it, as a project', async () => {
-    const root = await tree(['opt/skills-home/skills.json', 'opt/skills-home/demo/1.0.0/']);
-    const skillsHome = path.join(root, 'opt/skills-home');
-    const home = path.join(root, 'home');
-    expect(findProjectRoot({ cwd: path.join(skillsHome, 'demo/1.0.0'), home, skillsHome })).toBeNull();
+  it('walks up to the file-system root when the home directory is not above', () => {
+    const base = tree('a/b');
+    expect(findProjectRoot(path.join(base, 'a/b'), { userHome: path.join(base, 'elsewhere') })).toBeNull();
   });
 
-  it('walks to the root outside $HOME', async () => {
-    const root = await tree(['srv/app/skills.json', 'srv/app/x/']);
-    expect(
-      findProjectRoot({
-        cwd: path.join(root, 'srv/app/x'),
-        home: '/nonexistent-home',
-        skillsHome: '/nonexistent-home/.skills',
-      }),
-    ).toBe(path.join(root, 'srv/app'));
+  it('resolves a relative working directory', () => {
+    const base = tree('proj/skills.json');
+    const relative = path.relative(process.cwd(), path.join(base, 'proj'));
+    expect(findProjectRoot(relative)).toBe(path.join(base, 'proj'));
+  });
+
+  it('puts the installed tree in .skills beside skills.json', () => {
+    expect(projectSkillsDir('/work/app')).toBe(path.join('/work/app', '.skills'));
+  });
+});
+
+describe('skills home', () => {
+  it('takes SKILLS_HOME when set, resolved', () => {
+    expect(skillsHomeDir({ SKILLS_HOME: '/opt/skills', HOME: '/home/u' })).toBe(path.resolve('/opt/skills'));
+    expect(skillsHomeDir({ SKILLS_HOME: 'rel' })).toBe(path.resolve('rel'));
+    expect(skillsHomeDir({ SKILLS_HOME: 'rel' }, '/work')).toBe(path.resolve('/work/rel'));
+  });
+
+  it('defaults to ~/.skills, from the given HOME', () => {
+    expect(skillsHomeDir({ HOME: '/home/u' })).toBe(path.resolve('/home/u/.skills'));
+    expect(skillsHomeDir({ SKILLS_HOME: '', HOME: '/home/u' })).toBe(path.resolve('/home/u/.skills'));
+  });
+
+  it('finds the home directory in HOME, then USERPROFILE, then the operating system', () => {
+    expect(userHomeDir({ HOME: '/home/u', USERPROFILE: 'C:\\Users\\u' })).toBe(path.resolve('/home/u'));
+    expect(userHomeDir({ USERPROFILE: '/users/u' })).toBe(path.resolve('/users/u'));
+    expect(userHomeDir({})).toBe(path.resolve(os.homedir()));
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../src/errors.js';
-import { parseSkillMd } from '../src/skill-md.js';
+import { parseSkillMd, parseSkillMdText } from '../src/skill-md.js';
+import { parseYaml } from '../src/yaml-text.js';
 
 const md = (frontmatter: string, body = '# Use\n\nDo the thing.\n') => `---\n${frontmatter}---\n${body}`;
 const ok = 'name: code-review\ndescription: Reviews a change. Use when asked to review code.\n';
@@ -101,5 +102,29 @@ describe('SKILL.md', () => {
     expect(parseSkillMd(md(ok, 'x'.repeat(600 * 1024))).errors).toEqual([
       issue('SKILL.md', /larger than 512 KiB/),
     ]);
+  });
+});
+
+describe('parseSkillMdText', () => {
+  it('parses a simple frontmatter without the YAML parser', () => {
+    const result = parseSkillMdText(md(ok), { mode: 'load' });
+    expect(result?.skillMd?.frontmatter.name).toBe('code-review');
+  });
+
+  it('asks for the YAML parser when the frontmatter needs it', () => {
+    const text = md('name: a\ndescription: >-\n  folded\n');
+    expect(parseSkillMdText(text, { mode: 'load' })).toBeUndefined();
+    expect(parseSkillMdText(text, { mode: 'load', yaml: parseYaml }).skillMd?.frontmatter.description).toBe(
+      'folded',
+    );
+  });
+
+  it('skips the size and body rules on the head of a file', () => {
+    const head = `---\n${ok}---\n`;
+    expect(parseSkillMd(head, 'load').warnings).toEqual([issue('SKILL.md', /no instructions/)]);
+    expect(parseSkillMdText(head, { mode: 'load', head: true })?.warnings).toEqual([]);
+    const large = md(ok, 'x'.repeat(600 * 1024));
+    expect(parseSkillMd(large).errors).toEqual([issue('SKILL.md', /larger than 512 KiB/)]);
+    expect(parseSkillMdText(large, { head: true })?.errors).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-import os from 'node:os';
 import path from 'node:path';
+import { skillsHomeDir, userHomeDir } from '@skills/schema';
 
 /** Where a skills home keeps each kind of thing (DESIGN §6 Files). */
 export interface HomePaths {
@@ -19,17 +19,11 @@ export interface HomePaths {
 
 export type Env = Record<string, string | undefined>;
 
-/** The user's home directory: `$HOME` from the command's environment, else the OS's. */
-export function userHome(env: Env): string {
-  const home = env['HOME'];
-  return home !== undefined && home !== '' ? path.resolve(home) : os.homedir();
-}
-
-/** `$SKILLS_HOME` (made absolute against `cwd`), else `<home>/.skills`. */
-export function skillsHomeDir(env: Env, cwd: string): string {
-  const given = env['SKILLS_HOME'];
-  return given !== undefined && given !== '' ? path.resolve(cwd, given) : path.join(userHome(env), '.skills');
-}
+/**
+ * The user's home directory and `$SKILLS_HOME`: the one rule of `@skills/schema`, which the loader
+ * follows too, read from the command's environment.
+ */
+export { skillsHomeDir, userHomeDir as userHome };
 
 /** The files of a skills home, global (`$SKILLS_HOME`) or a project's `.skills/`. */
 export function homePaths(root: string): HomePaths {

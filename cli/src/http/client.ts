@@ -161,13 +161,10 @@ async function readCapped(response: Dispatcher.ResponseData, url: URL, maxBytes:
     new SkillsError('RESPONSE_TOO_LARGE', `${printable(url.href)} sends more than ${maxBytes} bytes`, {
       hint: 'the server sent more than skills accepts for this file: tell its operator',
     });
-  // Destroying undici's body emits an AbortError: it is expected here, not an unhandled error.
-  const discard = (): void => {
-    response.body.on('error', () => {});
-    response.body.destroy();
-  };
   if (Number.isFinite(declared) && declared > maxBytes) {
-    discard();
+    // Destroying an unread undici body emits an AbortError; nobody reads it any more.
+    response.body.on('error', () => undefined);
+    response.body.destroy();
     throw tooLarge();
   }
   const chunks: Buffer[] = [];
@@ -177,7 +174,8 @@ async function readCapped(response: Dispatcher.ResponseData, url: URL, maxBytes:
       const buffer = chunk as Buffer;
       total += buffer.length;
       if (total > maxBytes) {
-        discard();
+        response.body.on('error', () => undefined);
+        response.body.destroy();
         throw tooLarge();
       }
       chunks.push(buffer);

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { SkillsError } from '@skills/schema';
+import {
+  exactPin,
+  resolve,
+  type Candidate,
+  type CandidateSource,
+  type RootRequest,
+} from '../src/install/resolve.js';
+
+const MAIN = 'https://main.example/index/';
+const OTHER = 'https://other.example/index/';
+
+type Registry = Record<string, Array<[version: string, deps?: Record<string, string>, yanked?: boolean]>>;
+
+function candidate(
+  source: string,
+  name: string,
+  version: string,
+  deps: Record<string, string> = {},
+  yanked = false,
+): Candidate<string> {
+  return { name, version, source, depsSource: source, deps, yanked, origin: `${source}${name}@${version}` };
+}
+
+/** An in-memory set of registries; counts how often each is asked. */
+function registries(all: Record<string, Registry>, defaultSource = MAIN) {
+  const asked: string[] = [];
+  const source: CandidateSource<string> = {
+    defaultSource: async () => defaultSource,
+    versions: async (where, name) => {
+      asked.push(`${where}${name}`);
+      return (all[where]?.[name] ?? []).map(([version, deps, yanked]) =>
+        candidate(where, name, version, deps, yanked),
+      );
+    },
+  };
+  return { source, asked };
+}
+
+function root(name: string, range: string | null = null, source: string | null = null): RootRequest {
+  return { name, range, source, label: 'the command line' };
+}
+
+async function picked(
+  roots: RootRequest[],
+  all: Record<string, Registry>,
+  preferred: Map<string, Candidate<string>> = new Map(),
+): Promise<Record<string, string>> {
+  const resolution = await resolve({ roots, preferred, source: registries(all).source });
+  return Object.fromEntries([...resolution].map(([name, skill]) => [name, skill.candidate.version]));
+}
+
+async function failure(promise: Promise<unknown>): Promise<SkillsError> {
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(SkillsError);
+  return error as SkillsError;
+}
+
+describe('resolve', () => {
+  it('should pick the highest matching version that is not yanked, with its dependencies', async () => {
+    const all = {
+      [MAIN]: {
+        app: [['1.0.0', { lib: '^1.0.0' }], ['1.1.0', { lib: '^1.2.0' }], ['2.0.0-beta.1']],
+        lib: [['1.0.0'], ['1.2.0'], ['1.3.0', {}, true], ['2.0.0']],
+      },
+    } satisfies Record<string, Registry>;
+    expect(await picked([root('app', '^1.0.0')], all)).toEqual({ app: '1.1.0', lib: '1.2.0' });
+    // No range: the latest release, not the higher pre-release.
+    expect(await picked([root('app')], all)).toEqual({ app: '1.1.0', lib: '1.2.0' });
+    // A pre-release only when the range names one.
+    expect(await picked([root('app', '^2.0.0-beta.1')], all)).toEqual({ app: '2.0.0-beta.1' });
+  });
+
+  it('should choose a yanked version only when a range pins it exactly', async () => {
+    const all = { [MAIN]: { lib: [['1.0.0'], ['1.1.0', {}, true]] } } satisfies Record<string, Registry>;
+    expect(await picked([root('lib', '^1.0.0')], all)).toEqual({ lib: '1.0.0' });
+    expect(await picked([root('lib', '1.1.0')], all)).toEqual({ lib: '1.1.0' });
+    expect(await picked([root('lib', '=1.1.0')], all)).toEqual({ lib: '1.1.0' });
+    const error = await failure(picked([root('lib', '^1.1.0')], all));
+    expect(error.code).toBe('VERSION_NOT_FOUND');
+    expect(error.message).toContain(
+      'no version that is not yanked of lib satisfies the command line → lib@^1.1.0',
+    );
+    expect(error.hint).toContain('lib@1.1.0');
+  });
+
+  it('should keep a preferred (installed or locked) version that satisfies, without asking a registry', async () => {
+    const { source, asked } = registries({ [MAIN]: { lib: [['1.0.0'], ['1.5.0']] } });
+    const preferred = new Map([['lib', candidate(MAIN, 'lib', '1.0.0')]]);
+    const resolution = await resolve({ roots: [root('lib', '^1.0.0')], preferred, source });
+    expect(resolution.get('lib')!.candidate.version).toBe('1.0.0');
+    expect(asked).toEqual([]);
+    // A preference the range excludes is replaced.
+    const moved = await resolve({ roots: [root('lib', '^1.2.0')], preferred, source });
+    expect(moved.get('lib')!.candidate.version).toBe('1.5.0');
+  });
+
+  it('should resolve a dependency only in the registry of the skill that declares it', async () => {
+    const all = {
+      [MAIN]: { app: [['1.0.0', { lib: '^1.0.0' }]], lib: [['1.9.0']] },
+      [OTHER]: { tool: [['1.0.0', { lib: '^1.0.0' }]], lib: [['1.1.0']] },
+    } satisfies Record<string, Registry>;
+    expect(await picked([root('tool', null, OTHER)], all)).toEqual({ tool: '1.0.0', lib: '1.1.0' });
+    // Both want lib, each from its own registry: one version per name makes that a conflict.
+    const error = await failure(picked([root('app'), root('tool', null, OTHER)], all));
+    expect(error.code).toBe('RESOLVE_CONFLICT');
+    expect(error.message).toContain(`(from ${MAIN} and from ${OTHER})`);
+  });
+
+  it('should revisit a choice a later requirement rejects, when another version satisfies both', async () => {
+    // a picks shared 1.5.0 first; b then needs <1.3: the walk restarts and picks 1.2.0 for both.
+    const all = {
+      [MAIN]: {
+        a: [['1.0.0', { shared: '^1.0.0' }]],
+        b: [['1.0.0', { shared: '>=1.1.0 <1.3.0' }]],
+        shared: [['1.0.0'], ['1.2.0'], ['1.5.0']],
+      },
+    } satisfies Record<string, Registry>;
+    const resolution = await resolve({
+      roots: [root('a'), root('b')],
+      preferred: new Map(),
+      source: registries(all).source,
+    });
+    expect(resolution.get('shared')!.candidate.version).toBe('1.2.0');
+    expect(resolution.get('shared')!.requiredBy).toEqual(['a', 'b']);
+    expect(resolution.get('a')!.requiredBy).toEqual(['@user']);
+  });
+
+  it('should name both chains when no single version satisfies them', async () => {
+    const all = {
+      [MAIN]: {
+        top: [['1.0.0', { left: '^1.0.0', right: '^1.0.0' }]],
+        left: [['1.0.0', { shared: '^1.0.0' }]],
+        right: [['1.0.0', { shared: '^2.0.0' }]],
+        shared: [['1.0.0'], ['2.0.0']],
+      },
+    } satisfies Record<string, Registry>;
+    const error = await failure(picked([root('top')], all));
+    expect(error.code).toBe('RESOLVE_CONFLICT');
+    expect(error.message).toBe(
+      'no single version of shared satisfies both the command line → top@1.0.0 → left@1.0.0 → shared@^1.0.0 and the command line → top@1.0.0 → right@1.0.0 → shared@^2.0.0',
+    );
+  });
+
+  it('should refuse a dependency cycle, naming it', async () => {
+    const all = {
+      [MAIN]: {
+        a: [['1.0.0', { b: '^1.0.0' }]],
+        b: [['1.0.0', { c: '^1.0.0' }]],
+        c: [['1.0.0', { a: '^1.0.0' }]],
+      },
+    } satisfies Record<string, Registry>;
+    const error = await failure(picked([root('a')], all));
+    expect(error.code).toBe('RESOLVE_CYCLE');
+    expect(error.message).toBe(
+      'these skills depend on each other in a cycle: a@1.0.0 → b@1.0.0 → c@1.0.0 → a@1.0.0',
+    );
+  });
+
+  it('should treat a local package as the only version its name can have', async () => {
+    const all = {
+      [MAIN]: { lib: [['1.0.0'], ['2.0.0']], app: [['1.0.0', { lib: '^2.0.0' }]] },
+    } satisfies Record<string, Registry>;
+    const local: Candidate<string> = {
+      name: 'lib',
+      version: '1.0.0',
+      source: 'file:/work/lib',
+      depsSource: null,
+      deps: {},
+      yanked: false,
+      origin: 'local',
+    };
+    const resolution = await resolve({
+      roots: [{ name: 'lib', range: null, source: null, label: 'the command line', fixed: local }],
+      preferred: new Map(),
+      source: registries(all).source,
+    });
+    expect(resolution.get('lib')!.candidate.source).toBe('file:/work/lib');
+    const error = await failure(
+      resolve({
+        roots: [
+          { name: 'lib', range: null, source: null, label: 'the command line', fixed: local },
+          root('app'),
+        ],
+        preferred: new Map(),
+        source: registries(all).source,
+      }),
+    );
+    expect(error.code).toBe('RESOLVE_CONFLICT');
+  });
+
+  it('should report a skill no registry knows', async () => {
+    const error = await failure(picked([root('ghost')], { [MAIN]: {} }));
+    expect(error.code).toBe('SKILL_NOT_FOUND');
+    expect(error.message).toContain(`${MAIN} has no skill named ghost`);
+  });
+});
+
+describe('exactPin', () => {
+  it('should find the version a range names exactly, and nothing else', () => {
+    expect(exactPin('1.2.3')).toBe('1.2.3');
+    expect(exactPin('=1.2.3')).toBe('1.2.3');
+    expect(exactPin('1.0.0-beta.1')).toBe('1.0.0-beta.1');
+    expect(exactPin('^1.2.3')).toBeNull();
+    expect(exactPin('*')).toBeNull();
+    expect(exactPin('1.2.3 || 1.2.4')).toBeNull();
+    expect(exactPin(null)).toBeNull();
+  });
+});
