@@ -8,6 +8,29 @@ import { errorHandler, notFound } from './problem.js';
 /** JSON bodies are small (logins, tokens, keys); tarballs come as multipart with their own caps. */
 export const JSON_BODY_LIMIT = '64kb';
 
+interface LoggedRequest {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  remoteAddress?: string;
+  headers?: Record<string, unknown>;
+}
+
+function requestForLog(req: LoggedRequest): Record<string, unknown> {
+  const agent = req.headers?.['user-agent'];
+  return {
+    id: req.id,
+    method: req.method,
+    url: req.url,
+    remoteAddress: req.remoteAddress,
+    ...(typeof agent === 'string' ? { userAgent: agent.slice(0, 200) } : {}),
+  };
+}
+
+function responseForLog(res: { statusCode?: number }): Record<string, unknown> {
+  return { statusCode: res.statusCode };
+}
+
 /**
  * The Express application: request ids and logs, security headers, the JSON body cap, the
  * feature routers in order, and one problem+json envelope for everything that goes wrong.
@@ -26,6 +49,9 @@ export function createApp(ctx: RegistryContext, routers: readonly Router[]): exp
         return id;
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      // Requests carry API tokens, session JWTs and passwords: log what identifies a request,
+      // never its headers or body.
+      serializers: { req: requestForLog, res: responseForLog },
     }),
   );
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"] } } }));
