@@ -202,13 +202,11 @@ class Registry {
       PORT: '0',
       LOG_LEVEL: 'warn',
       NO_COLOR: '1',
+      ...(process.env.BENCH_POOL ? { BENCH_POOL: process.env.BENCH_POOL } : {}),
+      ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
       ...extra,
     };
     if (this.databaseUrl) env.DATABASE_URL = this.databaseUrl;
-    if (this.options.cpuProf) {
-      fs.mkdirSync(this.options.cpuProf, { recursive: true });
-      env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${path.resolve(this.options.cpuProf)}`;
-    }
     return env;
   }
 
@@ -227,7 +225,11 @@ class Registry {
   }
 
   async serve() {
-    const args = [REGISTRY_BIN, 'serve', ...(this.databaseUrl ? ['--allow-signup'] : [])];
+    // `--cpu-prof <dir>`: a CPU profile of each `serve`, written when it stops.
+    const profile = this.options.cpuProf
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(this.options.cpuProf)}`]
+      : [];
+    const args = [...profile, REGISTRY_BIN, 'serve', ...(this.databaseUrl ? ['--allow-signup'] : [])];
     const child = startChild(process.execPath, args, this.env(), `skills-registry serve (${this.kind})`);
     const match = await waitForOutput(child, /listening on (http:\/\/\S+)[\s\S]*git clone/);
     this.child = child;
@@ -237,6 +239,7 @@ class Registry {
 
   async stop() {
     if (this.child) await stopChild(this.child);
+    if (this.child && process.env.BENCH_DEBUG) process.stderr.write(this.child.output());
     this.child = null;
   }
 
@@ -699,6 +702,43 @@ async function drained(base, seq) {
 
 const sleep = (msValue) => new Promise((resolve) => setTimeout(resolve, msValue));
 
+const TICK_MS = 10; // Linux USER_HZ is 100: /proc/<pid>/stat counts CPU in 10 ms ticks
+
+/** CPU ms (user + system) a process has used, from /proc; 0 when it is gone or not Linux. */
+function processCpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used so far by the registry's process, the PostgreSQL backends serving its database (by
+ * pid: pooled connections come and go) and this process (the clients), so that a level reports
+ * CPU ms per publish — steadier than wall time on a machine shared with other work.
+ */
+async function cpuSnapshot(pid, database, pgUrl) {
+  const backends = new Map();
+  if (database) {
+    const { rows } = await adminQuery(
+      pgUrl,
+      `SELECT pid FROM pg_stat_activity WHERE datname = '${database}'`,
+    );
+    for (const { pid: backend } of rows) backends.set(backend, processCpuMs(backend));
+  }
+  const client = process.cpuUsage();
+  return { server: processCpuMs(pid), backends, client: (client.user + client.system) / 1000 };
+}
+
+function cpuSince(before, after) {
+  let db = 0;
+  for (const [pid, ms] of after.backends) db += ms - (before.backends.get(pid) ?? 0);
+  return { server: after.server - before.server, db, client: after.client - before.client };
+}
+
 function levelCount(clients, options) {
   return Math.max(options.perClient, Math.ceil(options.minPublishes / clients));
 }
@@ -769,6 +809,7 @@ async function benchOurs(kind, size, options) {
       const every = Math.max(1, Math.floor(total / options.indexSamples));
       const followers = [];
       let answered = 0;
+      const cpuBefore = await cpuSnapshot(registry.child.pid, registry.dbName, options.pgUrl);
       const run = await runClients(
         lists,
         (job, client) => publishOurs(base, publishers[client], job),
@@ -780,8 +821,10 @@ async function benchOurs(kind, size, options) {
       seq += total - run.failures.length;
       const drainMs = await drained(base, seq);
       const indexLag = await Promise.all(followers);
+      // Until the index caught up, so the worker's share of these publishes is counted too.
+      const cpu = cpuSince(cpuBefore, await cpuSnapshot(registry.child.pid, registry.dbName, options.pgUrl));
       published.push(...lists.flat());
-      result.levels.push({ clients, total, ...run, drainMs, indexLag });
+      result.levels.push({ clients, total, ...run, drainMs, indexLag, cpu });
       progress(
         `${kind} ${size}: ${clients} clients, ${total} publishes: p50 ${msOf(percentile(run.latencies, 50))} ms, ` +
           `${rate(run.latencies.length, run.wallMs)}/s, ${run.failures.length} failed${run.failures[0] ? ` (${run.failures[0]})` : ''}`,
@@ -929,8 +972,10 @@ async function benchVerdaccio(options) {
     const published = [];
     for (const clients of options.clients) {
       const lists = await makeJobs(maker, `bench-l${clients}`, clients, levelCount(clients, options), null);
+      const cpuBefore = await cpuSnapshot(child.pid, null, options.pgUrl);
       const run = await runClients(lists, publish);
-      result.levels.push({ clients, total: lists.flat().length, ...run });
+      const cpu = cpuSince(cpuBefore, await cpuSnapshot(child.pid, null, options.pgUrl));
+      result.levels.push({ clients, total: lists.flat().length, ...run, cpu });
       published.push(...lists.flat());
       progress(
         `verdaccio: ${clients} clients: p50 ${msOf(percentile(run.latencies, 50))} ms, ${rate(run.latencies.length, run.wallMs)}/s, ${run.failures.length} failed${run.failures[0] ? ` (${run.failures[0]})` : ''}`,
@@ -1021,6 +1066,18 @@ const rate = (count, wallMs) => (count / (wallMs / 1000)).toFixed(1);
 const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? '–' : (a / b).toFixed(2));
 const median = (values) => percentile(values, 50);
 
+/**
+ * CPU per publish, and the rate that CPU would allow if the machine's cores did nothing else — an
+ * upper bound that ignores waits, stated because other work shares this machine.
+ */
+function cpuCells(level, cores) {
+  const count = level.latencies.length;
+  if (!level.cpu || count === 0) return '– | –';
+  const per = (value) => value / count;
+  const total = per(level.cpu.server) + per(level.cpu.db) + per(level.cpu.client);
+  return `${per(level.cpu.server).toFixed(1)} + ${per(level.cpu.db).toFixed(1)} + ${per(level.cpu.client).toFixed(1)} | ${((cores * 1000) / total).toFixed(0)}`;
+}
+
 function report(results, verdaccio, options, machine) {
   const out = [];
   const line = (text = '') => out.push(text);
@@ -1036,21 +1093,21 @@ function report(results, verdaccio, options, machine) {
   line('Publishes (the time from sending the request to reading the 201):');
   line();
   line(
-    '| registry | database | seeded skills | clients | publishes | p50 ms | p99 ms | publishes/s | p50 ours/Verdaccio | rate ours/Verdaccio | index caught up s | failed | load |',
+    '| registry | database | seeded skills | clients | publishes | p50 ms | p99 ms | publishes/s | p50 ours/Verdaccio | rate ours/Verdaccio | index caught up s | CPU ms per publish: server + PostgreSQL + clients | publishes/s on 2 idle cores (est.) | failed | load |',
   );
-  line('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  line('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
   for (const r of results) {
     for (const level of r.levels) {
       const theirs = verdaccio?.levels.find((v) => v.clients === level.clients);
       const p50 = percentile(level.latencies, 50);
       line(
-        `| ours | ${r.kind} | ${r.size.toLocaleString('en')} | ${level.clients} | ${level.total} | ${msOf(p50)} | ${msOf(percentile(level.latencies, 99))} | ${rate(level.latencies.length, level.wallMs)} | ${theirs ? ratio(p50, percentile(theirs.latencies, 50)) : '–'} | ${theirs ? ratio(level.latencies.length / level.wallMs, theirs.latencies.length / theirs.wallMs) : '–'} | ${secondsOf(level.drainMs)} | ${level.failures.length} | ${r.load.start.toFixed(1)}–${r.load.end.toFixed(1)} |`,
+        `| ours | ${r.kind} | ${r.size.toLocaleString('en')} | ${level.clients} | ${level.total} | ${msOf(p50)} | ${msOf(percentile(level.latencies, 99))} | ${rate(level.latencies.length, level.wallMs)} | ${theirs ? ratio(p50, percentile(theirs.latencies, 50)) : '–'} | ${theirs ? ratio(level.latencies.length / level.wallMs, theirs.latencies.length / theirs.wallMs) : '–'} | ${secondsOf(level.drainMs)} | ${cpuCells(level, machine.nproc)} | ${level.failures.length} | ${r.load.start.toFixed(1)}–${r.load.end.toFixed(1)} |`,
       );
     }
   }
   for (const level of verdaccio?.levels ?? []) {
     line(
-      `| Verdaccio 6.8.0 | files | – | ${level.clients} | ${level.total} | ${msOf(percentile(level.latencies, 50))} | ${msOf(percentile(level.latencies, 99))} | ${rate(level.latencies.length, level.wallMs)} | 1 | 1 | – | ${level.failures.length} | ${verdaccio.load.start.toFixed(1)}–${verdaccio.load.end.toFixed(1)} |`,
+      `| Verdaccio 6.8.0 | files | – | ${level.clients} | ${level.total} | ${msOf(percentile(level.latencies, 50))} | ${msOf(percentile(level.latencies, 99))} | ${rate(level.latencies.length, level.wallMs)} | 1 | 1 | – | ${cpuCells(level, machine.nproc)} | ${level.failures.length} | ${verdaccio.load.start.toFixed(1)}–${verdaccio.load.end.toFixed(1)} |`,
     );
   }
   line();
