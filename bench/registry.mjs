@@ -815,7 +815,7 @@ async function benchOurs(kind, size, options) {
         (job, client) => publishOurs(base, publishers[client], job),
         (job, t201) => {
           answered += 1;
-          if (answered % every === 0) followers.push(servedAfter(base, job.name, job.version, t201, 25));
+          if (answered % every === 0) followers.push(servedAfter(base, job.name, job.version, t201, 50));
         },
       );
       seq += total - run.failures.length;
