@@ -10,6 +10,7 @@
 //        [--per-client 30] [--min-publishes 200] [--index-samples 30] [--searches 300]
 //        [--downloads 400] [--payload-kib 0] [--pg-url postgres://postgres@127.0.0.1:5432/test]
 //        [--verdaccio yes] [--cpu-prof <dir>] [--seed 1]
+//   BENCH_DEBUG=1 prints each `serve`'s last output when it stops.
 //
 // Every publish goes through the real pipeline: accounts signed up, logged in, an OpenPGP key
 // registered with a signed challenge, an API token, then one signed multipart upload per version.
@@ -202,8 +203,6 @@ class Registry {
       PORT: '0',
       LOG_LEVEL: 'warn',
       NO_COLOR: '1',
-      ...(process.env.BENCH_POOL ? { BENCH_POOL: process.env.BENCH_POOL } : {}),
-      ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
       ...extra,
     };
     if (this.databaseUrl) env.DATABASE_URL = this.databaseUrl;
