@@ -7,7 +7,7 @@ import {
   blobPath,
   hasBlob,
   putBlob,
-  putSignature,
+  putBlobAndSignature,
   readBlob,
   readSignature,
   sha256Hex,
@@ -54,12 +54,33 @@ describe('the blob store', () => {
     expect(await readdir(path.join(dir, 'sha256'))).toEqual([digest]);
   });
 
-  it('stores the first signature of a blob only', async () => {
+  it("stores a publish's blob and signature, the first signature of a blob only", async () => {
     expect(await readSignature(dir, digest)).toBeNull();
-    expect(await putSignature(dir, digest, 'first')).toBe(true);
-    expect(await putSignature(dir, digest, Buffer.from('second'))).toBe(false);
+    expect(await putBlobAndSignature(dir, bytes, 'first')).toEqual({ sha256: digest, signaturePlaced: true });
+    expect(await putBlobAndSignature(dir, bytes, 'second')).toEqual({
+      sha256: digest,
+      signaturePlaced: false,
+    });
     expect(await readFile(signaturePath(dir, digest), 'utf8')).toBe('first');
     expect((await readSignature(dir, digest))?.toString()).toBe('first');
+    expect(await readBlob(dir, digest)).toEqual(bytes);
+    expect((await readdir(path.join(dir, 'sha256'))).sort()).toEqual([digest, `${digest}.asc`]);
+  });
+
+  it('replaces an altered blob beside its signature, and places one signature among racing writers', async () => {
+    await putBlobAndSignature(dir, bytes, 'first');
+    await writeFile(blobPath(dir, digest), 'tampered');
+    expect((await putBlobAndSignature(dir, bytes, 'second')).signaturePlaced).toBe(false);
+    expect(await readBlob(dir, digest)).toEqual(bytes);
+
+    const other = Buffer.from('another tarball\n');
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => putBlobAndSignature(dir, other, `signature ${i}`)),
+    );
+    expect(results.filter((result) => result.signaturePlaced)).toHaveLength(1);
+    const winner = results.findIndex((result) => result.signaturePlaced);
+    expect((await readSignature(dir, sha256Hex(other)))?.toString()).toBe(`signature ${winner}`);
+    expect(await readdir(path.join(dir, 'sha256'))).toHaveLength(4); // no temp file left
   });
 
   it('refuses digests that are not 64 lowercase hex digits, and reports a missing blob', async () => {

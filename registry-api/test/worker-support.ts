@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createMessage, generateKey, sign, type PrivateKey } from 'openpgp';
 import type { RegistryContext } from '../src/context.js';
 import type { Database } from '../src/db/database.js';
-import { putBlob, putSignature } from '../src/blobs.js';
+import { putBlobAndSignature } from '../src/blobs.js';
 import type { RegistrySigner } from '../src/worker/index.js';
 
 /** An OpenPGP key as the registry or a publisher has it (ed25519Legacy: gpg 2.2 reads it). */
@@ -106,8 +106,7 @@ export class Seed {
   ): Promise<{ sha256: string; tarball: Buffer }> {
     const skillId = await this.skill(name);
     const tarball = Buffer.from(`tarball of ${name}@${version}\n`);
-    const sha256 = await putBlob(this.ctx.paths.blobs, tarball);
-    await putSignature(this.ctx.paths.blobs, sha256, await this.key.sign(tarball));
+    const { sha256 } = await putBlobAndSignature(this.ctx.paths.blobs, tarball, await this.key.sign(tarball));
     this.tarballs.set(`${name}@${version}`, tarball);
     const published = new Date(this.clock);
     this.clock += 60_000;

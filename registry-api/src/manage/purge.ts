@@ -2,7 +2,7 @@ import { recordAudit, type AuditSource } from '../auth/audit.js';
 import type { RegistryContext } from '../context.js';
 import { ApiError } from '../http/problem.js';
 import type { Principal } from '../http/principal.js';
-import { requireScope, wakeWorker } from '../publish/guards.js';
+import { requireScope } from '../publish/guards.js';
 import { enqueueIndexJob } from '../publish/queries.js';
 import { dependentsOf } from './dependents.js';
 import { markPurged, resolvableVersions, versionsDependingOn } from './queries.js';
@@ -34,12 +34,12 @@ export async function purgeVersion(
 ): Promise<PurgeBody> {
   requireScope(principal, 'yank', target.name);
   const now = ctx.now();
-  const changed = await ctx.db.tx(async (q) => {
+  await ctx.db.tx(async (q) => {
     const { skill, version, owner } = await lockOwnedVersion(q, principal, target, {
       allowAdmin: true,
       allowPurged: true,
     });
-    if (version.purged_at !== null) return false;
+    if (version.purged_at !== null) return;
     const young = now.getTime() - version.published_at.getTime() < PURGE_WINDOW_MS;
     const dependents = dependentsOf(
       version.version,
@@ -72,7 +72,7 @@ export async function purgeVersion(
       });
     }
     await markPurged(q, version.id, now, reason);
-    await enqueueIndexJob(q, skill.id);
+    await enqueueIndexJob(q, skill.id, skill.name);
     await recordAudit(q, source, {
       action: 'version.purge',
       subject: `skill:${skill.name}@${version.version}`,
@@ -82,8 +82,6 @@ export async function purgeVersion(
         dependents: dependents.map((dep) => `${dep.name}@${dep.version}`),
       },
     });
-    return true;
   });
-  if (changed) await wakeWorker(ctx, target.name);
   return { name: target.name, version: target.version, purged: true };
 }

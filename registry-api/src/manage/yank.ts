@@ -4,7 +4,7 @@ import type { RegistryContext } from '../context.js';
 import type { Queryable } from '../db/database.js';
 import { ApiError } from '../http/problem.js';
 import type { Principal } from '../http/principal.js';
-import { limitRate, notOwner, requireScope, skillNotFound, wakeWorker } from '../publish/guards.js';
+import { limitRate, notOwner, requireScope, skillNotFound } from '../publish/guards.js';
 import { checkIndexLine } from '../publish/package-check.js';
 import {
   enqueueIndexJob,
@@ -37,23 +37,21 @@ export async function setYanked(
   reason: string | null,
 ): Promise<YankBody> {
   requireScope(principal, 'yank', target.name);
-  const { body, changed } = await ctx.db.tx(async (q) => {
+  return ctx.db.tx(async (q) => {
     const { skill, version } = await lockOwnedVersion(q, principal, target);
-    if (version.yanked === yanked) return { body: yankBody(skill, version), changed: false };
+    if (version.yanked === yanked) return yankBody(skill, version);
     await limitRate(q, ctx, `yank:user:${principal.userId}`, ctx.config.rateLimits.yank, 'yanks and unyanks');
     const stored = yanked ? reason : null;
     if (yanked) checkIndexLine({ ...indexLineOfRow(skill.name, version), yanked, yank_reason: stored });
     await markYanked(q, version.id, yanked, stored);
-    await enqueueIndexJob(q, skill.id);
+    await enqueueIndexJob(q, skill.id, skill.name);
     await recordAudit(q, source, {
       action: yanked ? 'version.yank' : 'version.unyank',
       subject: `skill:${skill.name}@${version.version}`,
       detail: yanked ? { reason: stored } : {},
     });
-    return { body: yankBody(skill, { ...version, yanked, yank_reason: stored }), changed: true };
+    return yankBody(skill, { ...version, yanked, yank_reason: stored });
   });
-  if (changed) await wakeWorker(ctx, target.name);
-  return body;
 }
 
 function yankBody(skill: SkillRow, version: VersionRow): YankBody {

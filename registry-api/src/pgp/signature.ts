@@ -154,7 +154,7 @@ async function findSigner(
   const issuerFingerprint =
     packet.issuerFingerprint === null ? null : Buffer.from(packet.issuerFingerprint).toString('hex');
   for (const candidate of candidates) {
-    const key = await readKey({ armoredKey: candidate.armored });
+    const key = await parsedKey(candidate.armored);
     if (key.getFingerprint().toUpperCase() !== candidate.fingerprint)
       throw new Error(`stored key ${candidate.fingerprint} holds another key, ${key.getFingerprint()}`);
     const signingKey = key
@@ -163,6 +163,29 @@ async function findSigner(
     if (signingKey !== undefined) return { candidate, key, signingKey };
   }
   return null;
+}
+
+/**
+ * Publishers' keys, parsed, by their armored text. openpgp remembers on each self-signature packet
+ * that its cryptographic check passed, so a key parsed once checks its certifications once, not on
+ * every publish (the checks that depend on a date — expiry, revocation — still run every time).
+ * Keyed by the whole armor, so a key stored with other bytes (a new revocation, say) is parsed
+ * afresh. Bounded; the least recently used goes first.
+ */
+const parsedKeys = new Map<string, Promise<PublicKey>>();
+const PARSED_KEYS_MAX = 1000;
+
+function parsedKey(armored: string): Promise<PublicKey> {
+  let key = parsedKeys.get(armored);
+  if (key === undefined) {
+    key = readKey({ armoredKey: armored });
+    key.catch(() => parsedKeys.delete(armored));
+  } else {
+    parsedKeys.delete(armored); // re-inserted below: most recently used last
+  }
+  parsedKeys.set(armored, key);
+  if (parsedKeys.size > PARSED_KEYS_MAX) parsedKeys.delete(parsedKeys.keys().next().value!);
+  return key;
 }
 
 /** Is the key (primary, and the subkey that signed) revoked or expired at `date`, per its own signatures? */

@@ -5,7 +5,6 @@ import type { Queryable } from '../db/database.js';
 import { ApiError } from '../http/problem.js';
 import { allows, type Principal, type TokenScope } from '../http/principal.js';
 import { take, type RateLimit } from '../rate-limit.js';
-import { notifyIndexJobs } from './queries.js';
 
 /** Checks shared by publish and the manage endpoints, each with its stable problem code. */
 
@@ -55,10 +54,3 @@ export const retryAfterHeader: ErrorRequestHandler = (error, _req, res, next) =>
   }
   next(error);
 };
-
-/** Wakes the index worker after COMMIT; a lost wake-up only waits for the worker's poll. */
-export async function wakeWorker(ctx: RegistryContext, name: string): Promise<void> {
-  await notifyIndexJobs(ctx.db, name).catch((error: unknown) => {
-    ctx.logger.warn({ err: error }, 'NOTIFY index_jobs failed; the worker finds the job at its next poll');
-  });
-}

@@ -1,14 +1,14 @@
 import { nameSkeleton, type Issue } from '@skills/schema';
 import { inspect } from '@skills/schema/archive';
 import { recordAudit, type AuditSource } from '../auth/audit.js';
-import { putBlob, putSignature, readSignature, signaturePath, writeDurably } from '../blobs.js';
+import { putBlobAndSignature, readSignature, signaturePath, writeDurably } from '../blobs.js';
 import type { RegistryContext } from '../context.js';
 import type { Queryable } from '../db/database.js';
 import { ApiError } from '../http/problem.js';
 import type { Principal } from '../http/principal.js';
 import { candidateKeysOf } from '../pgp/keys.js';
 import { verifyTarballSignature } from '../pgp/signature.js';
-import { limitRate, notOwner, requireScope, wakeWorker } from './guards.js';
+import { limitRate, notOwner, requireScope } from './guards.js';
 import {
   checkIndexLine,
   checkPackage,
@@ -20,14 +20,13 @@ import {
   addOwner,
   claimSkeleton,
   enqueueIndexJob,
-  findSkill,
-  findVersion,
-  insertKeywords,
   insertSkill,
   insertVersion,
   isOwner,
   lockSkill,
+  publishTarget,
   skeletonHolder,
+  type PublishTarget,
   type VersionRow,
 } from './queries.js';
 import type { Upload } from './upload.js';
@@ -65,22 +64,24 @@ export async function publishUpload(
   const pkg = checkPackage(contents);
   checkIndexLine(indexLineOf(pkg, PLACEHOLDER_SIGNER, ctx.now()));
 
-  const existing = await findSkill(ctx.db, pkg.name);
-  await checkMayPublish(ctx.db, principal, pkg.name, existing?.id ?? null);
+  // The name's state and the publisher's keys in one round trip each, side by side.
+  const [target, candidateKeys] = await Promise.all([
+    publishTarget(ctx.db, pkg.name, pkg.version, principal.userId),
+    candidateKeysOf(ctx.db, principal.userId),
+  ]);
+  if (target === null) await checkMayCreate(ctx.db, principal, pkg.name);
+  else checkMayUpdate(principal, pkg.name, target);
 
   const { fingerprint } = await verifyTarballSignature({
     tarball: upload.tarball,
     signatureArmored: upload.signature,
-    candidateKeys: await candidateKeysOf(ctx.db, principal.userId),
+    candidateKeys,
     now: ctx.now(),
   });
 
-  if (existing !== null) {
-    const version = await findVersion(ctx.db, existing.id, pkg.version);
-    if (version !== null) return replay(version, pkg, fingerprint);
-  }
+  if (target?.version) return replay(target.version, pkg, fingerprint);
 
-  if (existing === null) {
+  if (target === null) {
     await limitRate(
       ctx.db,
       ctx,
@@ -98,29 +99,31 @@ export async function publishUpload(
     );
   }
 
-  const written = await putBlob(ctx.paths.blobs, upload.tarball);
-  if (written !== pkg.sha256) throw new Error(`the blob store computed ${written}, inspect ${pkg.sha256}`);
-  await putSignature(ctx.paths.blobs, pkg.sha256, upload.signature);
+  const stored = await putBlobAndSignature(ctx.paths.blobs, upload.tarball, upload.signature);
+  if (stored.sha256 !== pkg.sha256)
+    throw new Error(`the blob store computed ${stored.sha256}, inspect ${pkg.sha256}`);
 
-  const result = await ctx.db.tx(async (q) => {
-    const recorded = await recordVersion(q, ctx, principal, pkg, fingerprint, source);
-    if (recorded.status === 201) await keepOwnSignature(ctx.paths.blobs, pkg.sha256, upload.signature);
+  // The NOTIFY that wakes the index worker is part of the transaction (enqueueIndexJob).
+  return ctx.db.tx(async (q) => {
+    const recorded = await recordVersion(q, ctx, principal, pkg, fingerprint, source, target !== null);
+    // A signature file this upload did not create may be another upload's: make it ours.
+    if (recorded.status === 201 && !stored.signaturePlaced)
+      await keepOwnSignature(ctx.paths.blobs, pkg.sha256, upload.signature);
     return recorded;
   });
-  if (result.status === 201) await wakeWorker(ctx, pkg.name);
-  return result;
 }
 
 /**
- * May this caller publish this name? Checked before the signature (cheap refusals first) and
- * again inside the transaction, where the answer cannot change under us.
+ * May this caller publish a new version of this existing skill? Checked before the signature
+ * (cheap refusals first) and again inside the transaction, where the answer cannot change under us.
  */
-async function checkMayPublish(q: Queryable, principal: Principal, name: string, skillId: number | null) {
-  if (skillId !== null) {
-    requireScope(principal, 'publish-update', name);
-    if (!(await isOwner(q, skillId, principal.userId))) throw notOwner(name);
-    return;
-  }
+function checkMayUpdate(principal: Principal, name: string, target: PublishTarget): void {
+  requireScope(principal, 'publish-update', name);
+  if (!target.owned) throw notOwner(name);
+}
+
+/** May this caller take this new name? Not when it looks like a skill someone else owns. */
+async function checkMayCreate(q: Queryable, principal: Principal, name: string): Promise<void> {
   requireScope(principal, 'publish-new', name);
   const holder = await skeletonHolder(q, nameSkeleton(name));
   if (holder !== null && !(await isOwner(q, holder, principal.userId))) throw confusable(name);
@@ -192,9 +195,10 @@ async function recordVersion(
   pkg: CheckedPackage,
   signer: string,
   source: AuditSource,
+  existed: boolean,
 ): Promise<PublishResult> {
   const skeleton = nameSkeleton(pkg.name);
-  let skillId = await insertSkill(q, pkg.name, skeleton);
+  let skillId = existed ? null : await insertSkill(q, pkg.name, skeleton);
   const created = skillId !== null;
   if (skillId !== null) {
     if (!(await claimSkeleton(q, skeleton, skillId))) {
@@ -203,13 +207,13 @@ async function recordVersion(
     }
     await addOwner(q, skillId, principal.userId, principal.userId);
   } else {
-    // Another publish created it meanwhile, or it existed: wait for its row, then re-check.
-    const skill = await lockSkill(q, pkg.name);
-    if (skill === null) throw new Error(`the skill ${pkg.name} vanished`); // rows are never deleted
-    skillId = skill.id;
-    await checkMayPublish(q, principal, pkg.name, skillId);
-    const version = await findVersion(q, skillId, pkg.version);
-    if (version !== null) return replay(version, pkg, signer);
+    // It existed, or another publish created it meanwhile: wait for its row, then re-check.
+    const target =
+      (await lockSkill(q, pkg.name)) && (await publishTarget(q, pkg.name, pkg.version, principal.userId));
+    if (!target) throw new Error(`the skill ${pkg.name} vanished`); // rows are never deleted
+    checkMayUpdate(principal, pkg.name, target);
+    if (target.version !== null) return replay(target.version, pkg, signer);
+    skillId = target.id;
   }
 
   const publishedAt = ctx.now();
@@ -223,7 +227,7 @@ async function recordVersion(
     indexed: false,
   };
   checkIndexLine(indexLineOf(pkg, signer, publishedAt));
-  const versionId = await insertVersion(q, {
+  await insertVersion(q, {
     skillId,
     version: pkg.version,
     sha256: pkg.sha256,
@@ -238,8 +242,7 @@ async function recordVersion(
     publishedAt,
     response: { ...body },
   });
-  await insertKeywords(q, versionId, pkg.keywords);
-  await enqueueIndexJob(q, skillId);
+  await enqueueIndexJob(q, skillId, pkg.name);
   await recordAudit(q, source, {
     action: 'version.publish',
     subject: `skill:${pkg.name}@${pkg.version}`,

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../db/database.js';
+import type { Queryable } from '../db/database.js';
 
 // Each query is a small named function with its SQL in plain sight (STYLE: graphile/worker).
 
@@ -16,6 +16,47 @@ export async function findSkill(q: Queryable, name: string): Promise<SkillRow | 
 export async function lockSkill(q: Queryable, name: string): Promise<SkillRow | null> {
   const { rows } = await q.query<SkillRow>('SELECT id, name FROM skills WHERE name = $1 FOR UPDATE', [name]);
   return rows[0] ?? null;
+}
+
+/** What a publish of name@version needs to know about the name, in one round trip. */
+export interface PublishTarget {
+  id: number;
+  /** Whether the publishing user is an owner of the skill. */
+  owned: boolean;
+  /** The row of that version when it was ever published (purged ones too). */
+  version: VersionRow | null;
+}
+
+/**
+ * The skill, whether `userId` owns it and the existing row of `version`, or null when no skill
+ * has the name. Never with FOR UPDATE: under READ COMMITTED a statement that waited for a row
+ * lock still reads the joined rows from its own snapshot, from before the holder committed. A
+ * transaction takes lockSkill first, then asks this in a new statement.
+ */
+export async function publishTarget(
+  q: Queryable,
+  name: string,
+  version: string,
+  userId: number,
+): Promise<PublishTarget | null> {
+  const { rows } = await q.query<{ skill: number; owned: boolean } & Partial<VersionRow>>(
+    `SELECT s.id AS skill,
+            EXISTS (SELECT 1 FROM owners o WHERE o.skill_id = s.id AND o.user_id = $3) AS owned,
+            ${VERSION_COLUMNS.split(',')
+              .map((column) => `v.${column.trim()}`)
+              .join(', ')}
+     FROM skills s LEFT JOIN versions v ON v.skill_id = s.id AND v.version = $2
+     WHERE s.name = $1`,
+    [name, version, userId],
+  );
+  const row = rows[0];
+  if (row === undefined) return null;
+  const { skill, owned, ...columns } = row;
+  return {
+    id: skill,
+    owned,
+    version: columns.id === null || columns.id === undefined ? null : normaliseVersion(columns as VersionRow),
+  };
 }
 
 /** Creates the skill; null when another transaction created it first (it committed meanwhile). */
@@ -139,12 +180,19 @@ export interface NewVersion {
   response: Record<string, unknown>;
 }
 
+/** Inserts the version and its keyword rows in one statement; returns the version's id. */
 export async function insertVersion(q: Queryable, v: NewVersion): Promise<number> {
   const { rows } = await q.query<{ id: number }>(
-    `INSERT INTO versions (skill_id, version, sha256, size, signer, publisher_id, description, license,
-       deps, keywords, files, published_at, response)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::text[], $11::jsonb, $12, $13::jsonb)
-     RETURNING id`,
+    `WITH version AS (
+       INSERT INTO versions (skill_id, version, sha256, size, signer, publisher_id, description, license,
+         deps, keywords, files, published_at, response)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::text[], $11::jsonb, $12, $13::jsonb)
+       RETURNING id
+     ), keywords AS (
+       INSERT INTO version_keywords (version_id, keyword)
+       SELECT version.id, keyword FROM version, unnest($10::text[]) AS keyword ON CONFLICT DO NOTHING
+     )
+     SELECT id FROM version`,
     [
       v.skillId,
       v.version,
@@ -164,25 +212,16 @@ export async function insertVersion(q: Queryable, v: NewVersion): Promise<number
   return rows[0]!.id;
 }
 
-export async function insertKeywords(
-  q: Queryable,
-  versionId: number,
-  keywords: readonly string[],
-): Promise<void> {
-  if (keywords.length === 0) return;
+/**
+ * "This skill's index state may differ from the database": the worker re-derives it. The same
+ * statement NOTIFYs index_jobs, which PostgreSQL delivers at COMMIT, so the worker wakes exactly
+ * when the job becomes visible (a rolled-back job wakes no one; a missed wake-up only waits for
+ * the worker's poll).
+ */
+export async function enqueueIndexJob(q: Queryable, skillId: number, name: string): Promise<void> {
   await q.query(
-    `INSERT INTO version_keywords (version_id, keyword)
-     SELECT $1, keyword FROM unnest($2::text[]) AS keyword ON CONFLICT DO NOTHING`,
-    [versionId, keywords],
+    `WITH job AS (INSERT INTO index_jobs (skill_id) VALUES ($1) RETURNING id)
+     SELECT pg_notify('index_jobs', $2) FROM job`,
+    [skillId, name],
   );
-}
-
-/** "This skill's index state may differ from the database": the worker re-derives it. */
-export async function enqueueIndexJob(q: Queryable, skillId: number): Promise<void> {
-  await q.query('INSERT INTO index_jobs (skill_id) VALUES ($1)', [skillId]);
-}
-
-/** Wakes the index worker; after COMMIT, so it finds the job. A lost wake-up only waits for its poll. */
-export async function notifyIndexJobs(db: Database, name: string): Promise<void> {
-  await db.query("SELECT pg_notify('index_jobs', $1)", [name]);
 }

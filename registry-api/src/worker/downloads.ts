@@ -28,23 +28,29 @@ export function downloadFile(name: string, version: string): string {
  * Publishes the download files of the feed lines' changes, in order: a publish links the tarball
  * and its signature, a purge removes them. Yanked versions stay downloadable (a lock may pin them).
  * Problems are returned, not thrown: the feed line is already the truth, and a missing or altered
- * blob must not hold up every later line; the tarball is simply not published.
+ * blob must not hold up every later line; the tarball is simply not published. Each folder that
+ * got a new name is fsynced once, after all the lines (a batch of 100 publishes of one skill is
+ * one fsync, not 100) and before this returns, so still before the head that names them.
  */
 export async function applyDownloads(
   paths: RegistryPaths,
   lines: readonly Uint8Array[],
 ): Promise<DownloadProblem[]> {
   const problems: DownloadProblem[] = [];
+  const touched = new Set<string>();
   for (const bytes of lines) {
     const parsed = parseFeedLine(bytes);
     if (!parsed.known) continue;
     const { op, name, version, entry } = parsed.line;
     if (op === 'publish' && entry !== null) {
-      problems.push(...(await placeDownload(paths, name, version, entry.sha256, entry.signer !== null)));
+      const placed = await linkDownload(paths, name, version, entry.sha256, entry.signer !== null);
+      problems.push(...placed.problems);
+      if (placed.folder !== null) touched.add(placed.folder);
     } else if (op === 'purge') {
       await removeDownload(paths, name, version);
     }
   }
+  await Promise.all([...touched].map((folder) => syncFolder(folder)));
   return problems;
 }
 
@@ -56,12 +62,29 @@ export async function placeDownload(
   sha256: string,
   signed: boolean,
 ): Promise<DownloadProblem[]> {
+  const placed = await linkDownload(paths, name, version, sha256, signed);
+  if (placed.folder !== null) await syncFolder(placed.folder);
+  return placed.problems;
+}
+
+/**
+ * placeDownload without the fsync of the folder: returns the folder to sync (null when nothing
+ * was placed) with the problems.
+ */
+async function linkDownload(
+  paths: RegistryPaths,
+  name: string,
+  version: string,
+  sha256: string,
+  signed: boolean,
+): Promise<{ folder: string | null; problems: DownloadProblem[] }> {
   const target = path.join(paths.dl, ...downloadFile(name, version).split('/'));
   const folder = path.dirname(target);
   await mkdir(folder, { recursive: true });
-  const problem = (kind: DownloadProblem['problem'], message: string): DownloadProblem[] => [
-    { name, version, sha256, problem: kind, message },
-  ];
+  const problem = (kind: DownloadProblem['problem'], message: string) => ({
+    folder: null,
+    problems: [{ name, version, sha256, problem: kind, message }],
+  });
 
   const tarball = await stage(blobPath(paths.blobs, sha256), folder);
   if (tarball === null) return problem('blob_missing', `the blob ${sha256} of ${name}@${version} is missing`);
@@ -78,11 +101,21 @@ export async function placeDownload(
   // The signature first: whoever sees the tarball finds its signature.
   if (signature !== null) await rename(signature, `${target}.asc`);
   await rename(tarball, target);
-  await syncFolder(folder);
   if (signature === null && signed) {
-    return problem('signature_missing', `the signature of ${name}@${version} (blob ${sha256}) is missing`);
+    return {
+      folder,
+      problems: [
+        {
+          name,
+          version,
+          sha256,
+          problem: 'signature_missing',
+          message: `the signature of ${name}@${version} (blob ${sha256}) is missing`,
+        },
+      ],
+    };
   }
-  return [];
+  return { folder, problems: [] };
 }
 
 export async function removeDownload(paths: RegistryPaths, name: string, version: string): Promise<void> {
