@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfExists } from '../fs/read.js';
 import path from 'node:path';
 import { SkillsError } from '@skills/schema';
 import { writeJsonAtomic } from '../fs/atomic.js';
@@ -34,13 +34,8 @@ export const AGENT_RECORDS_FILE = 'agents.json';
 
 export async function readAgentRecords(scopeHome: string): Promise<AgentRecords> {
   const file = path.join(scopeHome, AGENT_RECORDS_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, entries: [] };
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === null) return { version: 1, entries: [] };
   try {
     const value = JSON.parse(text) as AgentRecords;
     if (value.version !== 1 || !Array.isArray(value.entries)) throw new Error('not version 1');

@@ -1,4 +1,4 @@
-import { isFingerprint, printable, UsageError } from '@skills/schema';
+import { UsageError } from '@skills/schema';
 import { Command, Option } from '../clipanion.js';
 import { agentOption, applyAgents, chosenAgents } from '../agents/apply.js';
 import { BaseCommand } from '../base-command.js';
@@ -7,6 +7,7 @@ import { reportedSkills, runInstall, type Request } from '../install/flow.js';
 import { readLocalPackage } from '../install/local-package.js';
 import { syncedOpener } from '../install/registries.js';
 import { chooseScope } from '../install/scope.js';
+import { parseTrustSigner } from '../install/trust.js';
 import { parseSpec } from '../install/spec.js';
 
 export class InstallCommand extends BaseCommand {
@@ -72,13 +73,7 @@ export class InstallCommand extends BaseCommand {
         hint: 'run `skills install --frozen` alone, or drop --frozen to add skills',
       });
     }
-    const trustSigner =
-      this.trustSigner === undefined ? null : this.trustSigner.replace(/\s+/g, '').toUpperCase();
-    if (trustSigner !== null && !isFingerprint(trustSigner)) {
-      throw new UsageError(`--trust-signer "${printable(this.trustSigner ?? '')}" is not a key fingerprint`, {
-        hint: 'give the 40 hex digits of the key the SIGNER_CHANGED error named',
-      });
-    }
+    const trustSigner = parseTrustSigner(this.trustSigner);
     const { session } = this;
     const agents = await chosenAgents(session, this.agent);
     const specs = this.specs.map((spec) => parseSpec(spec, session.cwd, userHome(session.env)));

@@ -1,7 +1,7 @@
 import { Command, Option } from '../clipanion.js';
 import { BaseCommand } from '../base-command.js';
 import { activeSkills, readInstalledIndex } from '../install/installed-index.js';
-import { chooseScope, globalScope, skillDir, type Scope } from '../install/scope.js';
+import { scopesToRead, skillDir } from '../install/scope.js';
 
 export class ListCommand extends BaseCommand {
   static override paths = [['list']];
@@ -22,10 +22,7 @@ export class ListCommand extends BaseCommand {
 
   async execute(): Promise<number> {
     const { session } = this;
-    const scopes: Scope[] = [];
-    const current = chooseScope(session, { global: this.global, project: false });
-    if (current.kind === 'project') scopes.push(current);
-    scopes.push(globalScope(session.home));
+    const scopes = scopesToRead(session, this.global);
     const skills: { name: string; version: string; scope: string; dir: string }[] = [];
     for (const scope of scopes) {
       const installed = activeSkills(await readInstalledIndex(scope.index));

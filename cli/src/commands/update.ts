@@ -1,4 +1,4 @@
-import { isFingerprint, isValidName, printable, SkillsError, UsageError } from '@skills/schema';
+import { isValidName, printable, SkillsError, UsageError } from '@skills/schema';
 import { Command, Option } from '../clipanion.js';
 import { agentOption, applyAgents, chosenAgents } from '../agents/apply.js';
 import { BaseCommand } from '../base-command.js';
@@ -7,6 +7,7 @@ import { readInstalledIndex, REQUESTED } from '../install/installed-index.js';
 import { isLocalReference, readProjectManifest } from '../install/project-files.js';
 import { syncedOpener } from '../install/registries.js';
 import { chooseScope } from '../install/scope.js';
+import { parseTrustSigner } from '../install/trust.js';
 
 export class UpdateCommand extends BaseCommand {
   static override paths = [['update']];
@@ -48,13 +49,7 @@ export class UpdateCommand extends BaseCommand {
         hint: 'give the name as `skills list` shows it, without a version (ranges live in skills.json)',
       });
     }
-    const trustSigner =
-      this.trustSigner === undefined ? null : this.trustSigner.replace(/\s+/g, '').toUpperCase();
-    if (trustSigner !== null && !isFingerprint(trustSigner)) {
-      throw new UsageError(`--trust-signer "${printable(this.trustSigner ?? '')}" is not a key fingerprint`, {
-        hint: 'give the 40 hex digits of the key the SIGNER_CHANGED error named',
-      });
-    }
+    const trustSigner = parseTrustSigner(this.trustSigner);
     const { session } = this;
     const agents = await chosenAgents(session, this.agent);
     const scope = chooseScope(session, { global: this.global, project: false });

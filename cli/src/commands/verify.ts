@@ -3,7 +3,7 @@ import { Command, Option } from '../clipanion.js';
 import { BaseCommand } from '../base-command.js';
 import { plural } from '../package-check.js';
 import { readInstalledIndex } from '../install/installed-index.js';
-import { chooseScope, globalScope, type Scope } from '../install/scope.js';
+import { scopesToRead } from '../install/scope.js';
 import { verifyScope } from '../install/verify-tree.js';
 
 export class VerifyCommand extends BaseCommand {
@@ -25,10 +25,7 @@ export class VerifyCommand extends BaseCommand {
 
   async execute(): Promise<number> {
     const { session } = this;
-    const scopes: Scope[] = [];
-    const current = chooseScope(session, { global: this.global, project: false });
-    if (current.kind === 'project') scopes.push(current);
-    scopes.push(globalScope(session.home));
+    const scopes = scopesToRead(session, this.global);
     const issues: Issue[] = [];
     const checked: { scope: string; tree: string; skills: number }[] = [];
     for (const scope of scopes) {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfExists } from '../fs/read.js';
 import { isFingerprint, SkillsError } from '@skills/schema';
 import { writeJsonAtomic } from '../fs/atomic.js';
 
@@ -72,13 +72,8 @@ const CONFIG_HINT = (file: string): string =>
 
 /** Reads config.json; a missing file is an empty config, a broken one an error (never overwritten). */
 export async function readConfig(file: string): Promise<CliConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyConfig();
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === null) return emptyConfig();
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfExists } from '../fs/read.js';
 import {
   isFingerprint,
   isSha256,
@@ -95,13 +95,8 @@ export function serializeLockfile(lock: Lockfile): string {
 }
 
 async function readJson(file: string, code: ErrorCode): Promise<Record<string, unknown> | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === null) return null;
   let value: unknown;
   try {
     value = JSON.parse(text);

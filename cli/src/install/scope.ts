@@ -54,3 +54,12 @@ export function projectScope(dir: string): Scope {
 export function skillDir(scope: Scope, name: string, version: string): string {
   return path.join(scope.tree, name, version);
 }
+
+/**
+ * The trees read-only commands (list, verify) look at: the working directory's project, if any,
+ * then the global home; with `-g` only the global home.
+ */
+export function scopesToRead(session: Session, global: boolean): Scope[] {
+  const current = chooseScope(session, { global, project: false });
+  return current.kind === 'project' ? [current, globalScope(session.home)] : [globalScope(session.home)];
+}

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SkillsError, type IndexLine } from '@skills/schema';
+import { isFingerprint, printable, SkillsError, UsageError, type IndexLine } from '@skills/schema';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { HomePaths } from '../home/paths.js';
 import { loadOpenpgp } from '../pgp/openpgp.js';
@@ -221,4 +221,16 @@ async function certifiedByAny(armored: string, recorded: readonly TrustedSigner[
     }
   }
   return false;
+}
+
+/** `--trust-signer <FPR>` (spaces allowed, any case) as a fingerprint; null when not given. */
+export function parseTrustSigner(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const fingerprint = value.replace(/\s+/g, '').toUpperCase();
+  if (!isFingerprint(fingerprint)) {
+    throw new UsageError(`--trust-signer "${printable(value)}" is not a key fingerprint`, {
+      hint: 'give the 40 hex digits of the key the SIGNER_CHANGED error named',
+    });
+  }
+  return fingerprint;
 }

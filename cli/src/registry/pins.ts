@@ -1,5 +1,5 @@
+import { readTextIfExists } from '../fs/read.js';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SkillsError } from '@skills/schema';
 import { writeJsonAtomic } from '../fs/atomic.js';
@@ -38,13 +38,8 @@ function pinFile(home: HomePaths, location: string): string {
 
 export async function readPin(home: HomePaths, location: string): Promise<RegistryPin | null> {
   const file = pinFile(home, location);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === null) return null;
   try {
     const pin = JSON.parse(text) as RegistryPin;
     if (pin.location !== location || !('signingKey' in pin) || !('api' in pin)) throw new Error('fields');
