@@ -9,7 +9,7 @@
 //   node bench/registry.mjs [--databases postgres,pglite] [--seeds 100,100000] [--clients 1,8,32]
 //        [--per-client 30] [--min-publishes 200] [--index-samples 30] [--searches 300]
 //        [--downloads 400] [--payload-kib 0] [--pg-url postgres://postgres@127.0.0.1:5432/test]
-//        [--verdaccio yes] [--cpu-prof <dir>] [--seed 1]
+//        [--verdaccio yes] [--cpu-prof <dir>] [--seed 1] [--pg-worker separate|in-process]
 //   BENCH_DEBUG=1 prints each `serve`'s last output when it stops.
 //
 // Every publish goes through the real pipeline: accounts signed up, logged in, an OpenPGP key
@@ -18,6 +18,9 @@
 // are at most a few minutes old, inside the registry's 5-minute window). Each client publishes
 // new versions of a skill of its own, created by its first publish. Rate limits are raised through
 // SKILLS_RATE_LIMITS, the registry's own configuration; nothing else differs from `serve`.
+// On PostgreSQL the index worker runs as its own `skills-registry worker` process beside
+// `serve --no-worker` (the production layout; `--pg-worker in-process` keeps it inside serve).
+// PGlite always runs it in-process: the embedded database belongs to one process.
 //
 // Seeding: `serve` once on an empty database (it migrates and creates the epoch, registry key and
 // index), then skills, owners, versions, keywords and the chained feed rows are inserted with SQL,
@@ -86,9 +89,10 @@ function parseOptions(argv) {
     verdaccio: 'yes',
     cpuProf: '',
     seed: 1,
+    pgWorker: 'separate',
   };
   const lists = new Set(['databases', 'seeds', 'clients']);
-  const strings = new Set(['pgUrl', 'verdaccio', 'cpuProf']);
+  const strings = new Set(['pgUrl', 'verdaccio', 'cpuProf', 'pgWorker']);
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const key = flag?.replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
@@ -190,6 +194,8 @@ class Registry {
     scratch.add(this.dataDir);
     this.databaseUrl = null;
     this.dbName = null;
+    this.child = null;
+    this.worker = null;
   }
 
   env(extra = {}) {
@@ -228,15 +234,32 @@ class Registry {
     const profile = this.options.cpuProf
       ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(this.options.cpuProf)}`]
       : [];
-    const args = [...profile, REGISTRY_BIN, 'serve', ...(this.databaseUrl ? ['--allow-signup'] : [])];
+    const separate = this.databaseUrl !== null && this.options.pgWorker === 'separate';
+    const args = [
+      ...profile,
+      REGISTRY_BIN,
+      'serve',
+      ...(this.databaseUrl ? ['--allow-signup'] : []),
+      ...(separate ? ['--no-worker'] : []),
+    ];
     const child = startChild(process.execPath, args, this.env(), `skills-registry serve (${this.kind})`);
     const match = await waitForOutput(child, /listening on (http:\/\/\S+)[\s\S]*git clone/);
     this.child = child;
     this.url = match[1];
+    if (separate) {
+      this.worker = startChild(
+        process.execPath,
+        [...profile, REGISTRY_BIN, 'worker'],
+        this.env({ SKILLS_PUBLIC_URL: this.url }),
+        `skills-registry worker (${this.kind})`,
+      );
+    }
     return this.url;
   }
 
   async stop() {
+    if (this.worker) await stopChild(this.worker);
+    this.worker = null;
     if (this.child) await stopChild(this.child);
     if (this.child && process.env.BENCH_DEBUG) process.stderr.write(this.child.output());
     this.child = null;

@@ -47,8 +47,8 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     dataDir,
     running,
     async indexed() {
-      running.worker.kick();
-      await running.worker.idle();
+      running.worker!.kick();
+      await running.worker!.idle();
     },
     async close() {
       await running.close();

@@ -70,8 +70,9 @@ export async function publishExamples(registry: RunningRegistry, examplesDir: st
     const body = await api.request<{ name: string; version: string }>('POST', '/api/v1/skills', token, form);
     published.push(`${body.name}@${body.version}`);
   }
-  registry.worker.kick();
-  await registry.worker.idle();
+  // Without an in-process worker the separate worker process indexes them in its own time.
+  registry.worker?.kick();
+  await registry.worker?.idle();
   await saveState(stateFile, { ...current, published: true });
   return { published, skipped: false };
 }

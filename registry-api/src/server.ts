@@ -31,7 +31,8 @@ export interface RunningRegistry {
   /** The base URL clients use, without a trailing slash. */
   url: string;
   key: RegistryKey;
-  worker: Worker;
+  /** The in-process index worker; null with `worker: false` (a separate `worker` process runs it). */
+  worker: Worker | null;
   server: Server;
   close(): Promise<void>;
 }
@@ -39,6 +40,13 @@ export interface RunningRegistry {
 export interface StartServerOptions {
   logger?: Logger;
   workerPollMs?: number;
+  /**
+   * Run the index worker in this process (default). On PostgreSQL a deployment may run it as its
+   * own `skills-registry worker` process instead, so that rendering and committing the index never
+   * shares an event loop (or a core) with request handling. The embedded database is one process's
+   * only, so it always needs the in-process worker.
+   */
+  worker?: boolean;
 }
 
 /** Guards against slow clients: headers, whole requests and idle keep-alive connections. */
@@ -122,12 +130,16 @@ export async function startServer(
       staticRoutes(ctx),
     ]);
     await ensureIndex(ctx, { signer: key, publicUrl: url });
-    const worker = startWorker(ctx, {
-      signer: key,
-      publicUrl: url,
-      ...(options.workerPollMs === undefined ? {} : { pollMs: options.workerPollMs }),
-    });
-    cleanups.push(() => worker.stop());
+    let worker: Worker | null = null;
+    if (options.worker ?? true) {
+      const started = startWorker(ctx, {
+        signer: key,
+        publicUrl: url,
+        ...(options.workerPollMs === undefined ? {} : { pollMs: options.workerPollMs }),
+      });
+      cleanups.push(() => started.stop());
+      worker = started;
+    }
     return { ctx, url, key, worker, server, close };
   } catch (error) {
     await close();

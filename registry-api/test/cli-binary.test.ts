@@ -77,6 +77,9 @@ describe('the skills-registry binary', () => {
   it('explains its commands and refuses bad usage', () => {
     expect(run('--help').stdout).toContain('skills-registry serve');
     expect(run('epoch', 'new').status).toBe(2);
+    const noWorker = run('serve', '--no-worker');
+    expect(noWorker.status).toBe(2);
+    expect(noWorker.stderr).toMatch(/--no-worker needs DATABASE_URL/);
     expect(run('user', 'add', 'x', 'x@example.com').stderr).toMatch(/SKILLS_PASSWORD/);
   });
 });

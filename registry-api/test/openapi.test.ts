@@ -413,8 +413,8 @@ async function refill(key: string): Promise<void> {
 
 /** Waits until the index (and the read model) has the version, or has dropped it. */
 async function indexed(name: string, version: string, present = true): Promise<void> {
-  registry.worker.kick();
-  await registry.worker.idle();
+  registry.worker!.kick();
+  await registry.worker!.idle();
   for (let i = 0; i < 200; i += 1) {
     const response = await fetch(`${registry.url}/api/v1/skills/${name}/${version}`);
     const body = (await response.json()) as Json;

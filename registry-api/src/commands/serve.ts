@@ -17,6 +17,10 @@ export class ServeCommand extends RegistryCommand {
     examples: [
       ['Run on the embedded database in ./.data', '$0 serve'],
       [
+        'Serve requests only, with the index worker in a process of its own',
+        'DATABASE_URL=postgres://… SKILLS_JWT_SECRET=… $0 serve --no-worker & $0 worker',
+      ],
+      [
         'Run on PostgreSQL behind a proxy',
         'DATABASE_URL=postgres://… SKILLS_JWT_SECRET=… $0 serve --public-url https://skills.example.com --trust-proxy 1',
       ],
@@ -38,6 +42,10 @@ export class ServeCommand extends RegistryCommand {
   tlsCert = Option.String('--tls-cert', { description: 'Serve HTTPS with this certificate (PEM)' });
   tlsKey = Option.String('--tls-key', { description: 'and this private key (PEM)' });
   examples = Option.String('--examples', { description: 'Publish the skills in this folder on first start' });
+  worker = Option.Boolean('--worker', true, {
+    description:
+      'Run the index worker in this process (--no-worker: a separate `worker` process runs it; PostgreSQL only)',
+  });
 
   async execute(): Promise<number> {
     const config = await this.config({
@@ -50,7 +58,13 @@ export class ServeCommand extends RegistryCommand {
       ...(this.tlsKey === undefined ? {} : { tlsKey: this.tlsKey }),
     });
     const logger = this.logger();
-    const registry = await startServer(config, { logger });
+    if (!this.worker && config.databaseUrl === null) {
+      this.context.stderr.write(
+        'error: --no-worker needs DATABASE_URL: the embedded database belongs to one process, which must index too\n',
+      );
+      return 2;
+    }
+    const registry = await startServer(config, { logger, worker: this.worker });
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
