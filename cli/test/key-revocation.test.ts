@@ -100,9 +100,9 @@ describe('a key revoked with skills keys revoke reaches installers', () => {
 
     await registry.indexed();
     const served = await servedKey(fingerprint);
-    expect(served.revocationSignatures.map((packet) => [packet.created, packet.reasonForRevocationFlag])).toEqual(
-      [[new Date(t0 + HOUR), enums.reasonForRevocation.keyCompromised]],
-    );
+    expect(
+      served.revocationSignatures.map((packet) => [packet.created, packet.reasonForRevocationFlag]),
+    ).toEqual([[new Date(t0 + HOUR), enums.reasonForRevocation.keyCompromised]]);
 
     const bob = await person(registry, 'rev-bob');
     const forgery = await bob.skills(['install', '-g', 'ada-guide@1.1.0', '--json']);
@@ -119,7 +119,10 @@ describe('a key revoked with skills keys revoke reaches installers', () => {
 
     // And the registry refuses the thief from now on.
     const again = await publishVersion(ada, 'ada-guide', '1.2.0', thiefEnv);
-    expect(errorOf(again)).toMatchObject({ code: 'SIGNER_KEY_REVOKED', registry_code: 'signature_key_revoked' });
+    expect(errorOf(again)).toMatchObject({
+      code: 'SIGNER_KEY_REVOKED',
+      registry_code: 'signature_key_revoked',
+    });
   });
 
   it('makes and sends the revocation with --reason compromised; without the private key it only warns', async () => {
@@ -129,9 +132,12 @@ describe('a key revoked with skills keys revoke reaches installers', () => {
     await registry.indexed();
     expect((await servedKey(fingerprint)).revocationSignatures).toHaveLength(0);
 
-    const revoked = await cai.json(['keys', 'revoke', fingerprint, '--reason', 'compromised', '--password-stdin'], {
-      stdin: PASSWORD,
-    });
+    const revoked = await cai.json(
+      ['keys', 'revoke', fingerprint, '--reason', 'compromised', '--password-stdin'],
+      {
+        stdin: PASSWORD,
+      },
+    );
     expect(revoked).toMatchObject({ ok: true, reason: 'compromised', published: true, local: true });
     // Installers judge a key at a version's publication + 5 minutes: 1.0.0 was published just now.
     expect(revoked['warnings']).toEqual([

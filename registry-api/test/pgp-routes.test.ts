@@ -363,7 +363,9 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
       revocation_reason: null,
       revocation_published: false,
       changed: true,
-      warnings: [{ code: 'KEY_REVOCATION_UNPUBLISHED', message: expect.stringContaining('this registry only') }],
+      warnings: [
+        { code: 'KEY_REVOCATION_UNPUBLISHED', message: expect.stringContaining('this registry only') },
+      ],
     });
     const list = await call(ada, 'GET', '/api/v1/keys');
     expect(list.body!.items).toMatchObject([
@@ -412,7 +414,8 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
     const list = new PacketList<SignaturePacket>();
     list.push(...packets);
     const bytes = list.write();
-    if (tamper) bytes[bytes.length - 1] ^= 0x01; // the last byte of the signature value
+    // The last byte belongs to the signature value.
+    if (tamper) bytes[bytes.length - 1] = bytes.at(-1)! ^ 0x01;
     return armor(enums.armor.signature, bytes);
   };
   const keyJobs = async (fingerprint: string): Promise<number> =>
@@ -532,7 +535,11 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
       [forged.armor(), 'revocation_invalid', 'made by the key'],
       [certificate(await revocationPackets(theirs)), 'revocation_invalid', 'made by the key'],
       [certificate(await revocationPackets(mine), true), 'revocation_invalid', 'does not verify'],
-      [await revocationOf(key, keyCompromised, later(start, 30 * MINUTE)), 'revocation_invalid', 'in the future'],
+      [
+        await revocationOf(key, keyCompromised, later(start, 30 * MINUTE)),
+        'revocation_invalid',
+        'in the future',
+      ],
       [key.armored, 'revocation_invalid', 'no key revocation'],
       [key.privateKey.armor(), 'revocation_invalid', 'PRIVATE'],
       [`${mine}\n${mine}`, 'revocation_invalid', 'more than one'],
@@ -636,50 +643,54 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
   });
 
   const gpg = gpgVersion();
-  it.skipIf(gpg === null)('registers a key made by gpg, with a proof made by gpg, and takes its revocation certificate', async () => {
-    const user = await newUser();
-    const home = await mkdtemp(path.join(tmpdir(), 'skills-gpg-'));
-    const run = (args: string[], input?: string) =>
-      spawnSync(
-        'gpg',
-        [
-          '--batch',
-          '--no-tty',
-          '--homedir',
-          home,
-          '--passphrase',
-          '',
-          '--pinentry-mode',
-          'loopback',
-          ...args,
-        ],
-        {
-          encoding: 'utf8',
-          input,
-        },
-      );
-    try {
-      expect(
-        run(['--quick-gen-key', 'gpg user <gpg@example.test>', 'default', 'default', 'never']).status,
-      ).toBe(0);
-      const armored = run(['--armor', '--export', 'gpg@example.test']).stdout;
-      const nonce = await challenge(user);
-      const signed = run(['--armor', '--detach-sign', '--output', '-'], proofMessage(user.username, nonce));
-      expect(signed.status, signed.stderr).toBe(0);
-      // gpg's key is created "now" by the real clock; the registry's clock must not be behind it.
-      registry.setNow(new Date(Date.now() + MINUTE));
-      const response = await call(user, 'POST', '/api/v1/keys', { armored, proof: signed.stdout });
-      expect(response.status, JSON.stringify(response.body)).toBe(201);
+  it.skipIf(gpg === null)(
+    'registers a key made by gpg, with a proof made by gpg, and takes its revocation certificate',
+    async () => {
+      const user = await newUser();
+      const home = await mkdtemp(path.join(tmpdir(), 'skills-gpg-'));
+      const run = (args: string[], input?: string) =>
+        spawnSync(
+          'gpg',
+          [
+            '--batch',
+            '--no-tty',
+            '--homedir',
+            home,
+            '--passphrase',
+            '',
+            '--pinentry-mode',
+            'loopback',
+            ...args,
+          ],
+          {
+            encoding: 'utf8',
+            input,
+          },
+        );
+      try {
+        expect(
+          run(['--quick-gen-key', 'gpg user <gpg@example.test>', 'default', 'default', 'never']).status,
+        ).toBe(0);
+        const armored = run(['--armor', '--export', 'gpg@example.test']).stdout;
+        const nonce = await challenge(user);
+        const signed = run(['--armor', '--detach-sign', '--output', '-'], proofMessage(user.username, nonce));
+        expect(signed.status, signed.stderr).toBe(0);
+        // gpg's key is created "now" by the real clock; the registry's clock must not be behind it.
+        registry.setNow(new Date(Date.now() + MINUTE));
+        const response = await call(user, 'POST', '/api/v1/keys', { armored, proof: signed.stdout });
+        expect(response.status, JSON.stringify(response.body)).toBe(201);
 
-      // gpg made a revocation certificate with the key; its block has a ':' before the dashes.
-      const fingerprint = String(response.body!.fingerprint);
-      const file = await readFile(path.join(home, 'openpgp-revocs.d', `${fingerprint}.rev`), 'utf8');
-      const block = /:?(-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*-----END PGP PUBLIC KEY BLOCK-----)/.exec(file)![1]!;
-      const revoked = await call(user, 'DELETE', `/api/v1/keys/${fingerprint}`, { revocation: block });
-      expect(revoked.body).toMatchObject({ revocation_published: true, revocation_reason: null });
-    } finally {
-      spawnSync('gpgconf', ['--homedir', home, '--kill', 'all']);
-      await rm(home, { recursive: true, force: true });
-    }
-  });
+        // gpg made a revocation certificate with the key; its block has a ':' before the dashes.
+        const fingerprint = String(response.body!.fingerprint);
+        const file = await readFile(path.join(home, 'openpgp-revocs.d', `${fingerprint}.rev`), 'utf8');
+        const block =
+          /:?(-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*-----END PGP PUBLIC KEY BLOCK-----)/.exec(file)![1]!;
+        const revoked = await call(user, 'DELETE', `/api/v1/keys/${fingerprint}`, { revocation: block });
+        expect(revoked.body).toMatchObject({ revocation_published: true, revocation_reason: null });
+      } finally {
+        spawnSync('gpgconf', ['--homedir', home, '--kill', 'all']);
+        await rm(home, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -48,8 +48,11 @@ describe.each(testDatabases)('key revocations in the index on $kind', (database)
 
   const keyFile = (seed: Seed, fingerprint: string) => seed.indexFile(`keys/${fingerprint}.asc`);
   const storedArmor = async (fingerprint: string) =>
-    (await registry.db.query<{ armored: string }>('SELECT armored FROM keys WHERE fingerprint = $1', [fingerprint]))
-      .rows[0]!.armored;
+    (
+      await registry.db.query<{ armored: string }>('SELECT armored FROM keys WHERE fingerprint = $1', [
+        fingerprint,
+      ])
+    ).rows[0]!.armored;
 
   it('renders a stored revocation into keys/<FPR>.asc in an "Update keys" commit that index verify agrees with', async () => {
     const { seed, signer, key } = await start();
@@ -57,10 +60,9 @@ describe.each(testDatabases)('key revocations in the index on $kind', (database)
     await seed.publish('lint', '1.1.0');
     // 1.1.0 was published a minute before the revocation: installers will refuse it.
     const revokedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-    await registry.db.query(
-      "UPDATE versions SET published_at = $1 WHERE version = '1.1.0'",
-      [new Date(revokedAt.getTime() - 60_000)],
-    );
+    await registry.db.query("UPDATE versions SET published_at = $1 WHERE version = '1.1.0'", [
+      new Date(revokedAt.getTime() - 60_000),
+    ]);
     await runBatch(registry.ctx, { signer });
     const before = await keyFile(seed, key.fingerprint);
     expect((await readKey({ armoredKey: before.toString() })).revocationSignatures).toHaveLength(0);

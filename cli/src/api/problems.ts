@@ -133,7 +133,7 @@ export const PROBLEM_CODES: Readonly<Record<string, Mapping>> = {
   },
   revocation_invalid: {
     code: 'KEY_REVOCATION_REFUSED',
-    hint: 'send the revocation `skills keys revoke` makes with the private key (or `gpg --armor --export <FPR>` after `gpg --revoke`)',
+    hint: 'send the revocation `skills keys revoke` makes with the private key (or the certificate of `gpg --gen-revoke <FPR>`)',
   },
   revocation_other_key: {
     code: 'KEY_REVOCATION_REFUSED',

@@ -71,7 +71,8 @@ export function keyRoutes(
           revokeKey(q, actorOf(req, principal), fingerprint.toUpperCase(), request, ctx.now()),
         )
       : null;
-    if (result === null) throw new ApiError(404, 'key_not_found', `you have no key ${fingerprint.slice(0, 64)}`);
+    if (result === null)
+      throw new ApiError(404, 'key_not_found', `you have no key ${fingerprint.slice(0, 64)}`);
     res.json({
       fingerprint: result.fingerprint,
       revoked_at: result.revokedAt.toISOString(),

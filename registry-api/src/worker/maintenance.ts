@@ -117,7 +117,11 @@ async function checkKeyFiles(ctx: RegistryContext): Promise<VerifyProblem[]> {
       () => null,
     );
     if (served === null) {
-      problems.push({ code: 'INDEX_INCONSISTENT', path: file, message: 'is missing: the key signed live versions' });
+      problems.push({
+        code: 'INDEX_INCONSISTENT',
+        path: file,
+        message: 'is missing: the key signed live versions',
+      });
     } else if (served !== normalizeArmor(armored)) {
       problems.push({
         code: 'INDEX_INCONSISTENT',

@@ -38,7 +38,7 @@ export class KeysRevokeCommand extends AccountCommand {
     details: `
       Revokes the key with an OpenPGP revocation signature made by the key itself (its private key must be on this computer): the local public key gets it, so the key can no longer sign here and stops being the signing key, and the registry gets it too. The registry then refuses packages signed by the key, and publishes the revocation in the index's \`keys/<fingerprint>.asc\`, where installers read it: they refuse versions the key signed after the revocation (and up to 5 minutes before it), and \`--reason compromised\` makes them warn about earlier versions too. A revocation is final.
 
-      A key revoked here earlier (say, while the registry could not be reached) is sent again as it is; give \`--reason\` only to add a revocation with another reason. Without the private key, the registry can only be told to refuse the key: installers are not told, and a \`KEY_REVOCATION_UNPUBLISHED\` warning says so.
+      A key revoked here earlier (by an older skills, or when sending failed) is sent again as it is; give \`--reason\` only to add a revocation with another reason. Without the private key, the registry can only be told to refuse the key: installers are not told, and a \`KEY_REVOCATION_UNPUBLISHED\` warning says so.
 
       Revoking on the registry needs a login session: the command asks for your password (or reads it with \`--password-stdin\`). A passphrase-protected key asks for its passphrase too.
     `,
@@ -105,29 +105,38 @@ export class KeysRevokeCommand extends AccountCommand {
 
     const api = await RegistryApi.open(this.session, this.registry);
     const username = await this.usernameFor(api);
-    const registered = await this.withSession(api, username, async (jwt): Promise<KeyRevocationAnswer | null> => {
-      let revocation: string | null = null;
-      if (unlocked !== null) {
-        // Kept here before it is sent: if sending fails, running the command again sends this one.
-        revocation = await revokeLocally(unlocked, plan.reason!, await readPublicKeyArmored(home, fingerprint));
-        await savePublicKey(home, fingerprint, revocation);
-      } else if (plan.kind === 'existing') {
-        revocation = await readPublicKeyArmored(home, fingerprint);
-      }
-      try {
-        return await revokeRegisteredKey(api, jwt, fingerprint, { reason: plan.reason, revocation });
-      } catch (error) {
-        // A key that was never registered can still be retired here.
-        if ((error as { registryCode?: string }).registryCode === 'key_not_found' && local !== null) return null;
-        if (revocation !== null) {
-          this.report.warning({
-            code: 'KEY_REVOCATION_UNPUBLISHED',
-            message: `the key ${fingerprint} is revoked on this computer, but ${api.registry.name} did not take the revocation: run \`skills keys revoke ${fingerprint}${api.flag}\` again to send it`,
-          });
+    const registered = await this.withSession(
+      api,
+      username,
+      async (jwt): Promise<KeyRevocationAnswer | null> => {
+        let revocation: string | null = null;
+        if (plan.kind === 'new' && unlocked !== null) {
+          // Kept here before it is sent: if sending fails, running the command again sends this one.
+          revocation = await revokeLocally(
+            unlocked,
+            plan.reason,
+            await readPublicKeyArmored(home, fingerprint),
+          );
+          await savePublicKey(home, fingerprint, revocation);
+        } else if (plan.kind === 'existing') {
+          revocation = await readPublicKeyArmored(home, fingerprint);
         }
-        throw error;
-      }
-    });
+        try {
+          return await revokeRegisteredKey(api, jwt, fingerprint, { reason: plan.reason, revocation });
+        } catch (error) {
+          // A key that was never registered can still be retired here.
+          if ((error as { registryCode?: string }).registryCode === 'key_not_found' && local !== null)
+            return null;
+          if (revocation !== null) {
+            this.report.warning({
+              code: 'KEY_REVOCATION_UNPUBLISHED',
+              message: `the key ${fingerprint} is revoked on this computer, but ${api.registry.name} did not take the revocation: run \`skills keys revoke ${fingerprint}${api.flag}\` again to send it`,
+            });
+          }
+          throw error;
+        }
+      },
+    );
     if (registered === null) {
       this.report.warning({
         code: 'KEY_NOT_FOUND',
@@ -148,7 +157,10 @@ export class KeysRevokeCommand extends AccountCommand {
     });
 
     const reason = registered?.reason ?? plan.reason;
-    const where = [registered === null ? null : `on ${api.registry.name}`, revokedHere ? 'on this computer' : null]
+    const where = [
+      registered === null ? null : `on ${api.registry.name}`,
+      revokedHere ? 'on this computer' : null,
+    ]
       .filter((part) => part !== null)
       .join(' and ');
     this.report.result(
@@ -198,7 +210,9 @@ function planRevocation(
     throw new SkillsError(
       'KEY_NOT_FOUND',
       `the key ${fingerprint} is revoked on this computer for another reason, and its private key is not here to make a revocation saying ${requested}`,
-      { hint: 'run the command where the private key is, or leave out --reason to send the revocation made here' },
+      {
+        hint: 'run the command where the private key is, or leave out --reason to send the revocation made here',
+      },
     );
   }
   return { kind: 'registry-only', reason: requested ?? 'superseded' };
