@@ -12,6 +12,7 @@ import {
   feedEnd,
   feedHashAt,
   feedLinesAfter,
+  hasKeyJobs,
   liveSigners,
   publicKeys,
 } from './sql.js';
@@ -183,6 +184,8 @@ export async function renderKeyChanges(
   ctx: RegistryContext,
   options: { signer: RegistrySigner },
 ): Promise<KeyRenderResult> {
+  // Almost every batch has none: skip the render lock's transaction then.
+  if (!(await hasKeyJobs(ctx.db))) return { jobs: 0, commits: 0 };
   return withRenderLock(ctx, async (q) => {
     const jobs = await claimKeyJobs(q, KEY_JOBS_PER_COMMIT);
     if (jobs.length === 0) return { jobs: 0, commits: 0 };

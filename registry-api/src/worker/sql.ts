@@ -72,6 +72,11 @@ export async function claimKeyJobs(q: Queryable, limit: number): Promise<KeyJobR
   return rows;
 }
 
+export async function hasKeyJobs(q: Queryable): Promise<boolean> {
+  const { rows } = await q.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM index_key_jobs) AS any');
+  return rows[0]!.any;
+}
+
 export async function deleteKeyJobs(q: Queryable, ids: readonly number[]): Promise<void> {
   await q.query('DELETE FROM index_key_jobs WHERE id = ANY($1::bigint[])', [ids]);
 }

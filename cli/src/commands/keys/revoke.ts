@@ -84,7 +84,8 @@ export class KeysRevokeCommand extends AccountCommand {
     this.checkPasswordSource();
     const { home } = this.session;
     const local = await describeLocalKey(home, fingerprint).catch(() => null);
-    const plan = planRevocation(local, await this.localRevocations(local), requested, fingerprint);
+    const revocations = await this.localRevocations(local);
+    const plan = planRevocation(local, revocations, requested, fingerprint);
     // Unlocked first, so a wrong passphrase fails before anything changes.
     const unlocked =
       plan.kind === 'new'
@@ -156,7 +157,7 @@ export class KeysRevokeCommand extends AccountCommand {
       return true;
     });
 
-    const reason = registered?.reason ?? plan.reason;
+    const reason = registered?.reason ?? plan.reason ?? strongestReason(revocations);
     const where = [
       registered === null ? null : `on ${api.registry.name}`,
       revokedHere ? 'on this computer' : null,
@@ -216,4 +217,11 @@ function planRevocation(
     );
   }
   return { kind: 'registry-only', reason: requested ?? 'superseded' };
+}
+
+/** What a set of local revocations says: compromised if any does, else the earliest's reason. */
+function strongestReason(revocations: readonly Revocation[]): KeyRevocationReason | null {
+  if (revocations.some((one) => one.reason === 'compromised')) return 'compromised';
+  const earliest = revocations[0]?.reason;
+  return earliest === undefined || earliest === 'unspecified' ? null : earliest;
 }
