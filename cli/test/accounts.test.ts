@@ -1,4 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginTokenName } from '../src/account/login-token.js';
@@ -224,46 +226,96 @@ describe('skills whoami with a bad token', () => {
 });
 
 describe('skills logout', () => {
-  it('revokes the token on the registry and forgets it here', async () => {
+  it('revokes the token on the registry without a password, and forgets it here', async () => {
     const kim = await signedUp(registry, 'kim');
-    const token = (await config(kim.root)).credentials[registry.url]!['token']!;
-    const logout = await kim.json(['logout', '--password-stdin'], { stdin: PASSWORD });
+    const stored = (await config(kim.root)).credentials[registry.url]!;
+    const logout = await kim.json(['logout']);
     expect(logout).toMatchObject({ ok: true, logged_out: true, revoked: true, warnings: [] });
     expect((await config(kim.root)).credentials).toEqual({});
     expect((await stat(path.join(kim.root, '.skills', 'config.json'))).mode & 0o777).toBe(0o600);
-    expect(await me(token)).toBe(401);
+    expect(await me(stored['token']!)).toBe(401);
     expect(await kim.json(['logout'])).toMatchObject({ ok: true, logged_out: false });
+    // --password-stdin is gone: logout needs no password.
+    expect((await kim.skills(['logout', '--password-stdin'])).code).toBe(2);
   });
 
-  it('forgets the token with a warning when no password can be had to revoke it', async () => {
+  it('revokes the stored token, not SKILLS_TOKEN, and says that one is still sent', async () => {
     const lee = await signedUp(registry, 'lee');
     const stored = (await config(lee.root)).credentials[registry.url]!;
-    const logout = await lee.json(['logout']);
-    expect(logout).toMatchObject({ ok: true, logged_out: true, revoked: false });
+    const created = await lee.json(
+      ['token', 'create', '--name', 'ci', '--scope', 'yank', '--password-stdin'],
+      {
+        stdin: PASSWORD,
+      },
+    );
+    const other = created['token'] as string;
+    const logout = await lee.json(['logout'], { env: { ...lee.env, SKILLS_TOKEN: other } });
+    expect(logout).toMatchObject({ ok: true, logged_out: true, revoked: true });
     expect(logout['warnings']).toEqual([
-      expect.objectContaining({
-        code: 'TOKEN_NOT_REVOKED',
-        message: expect.stringContaining(`skills token revoke ${stored['tokenId']}`),
-      }),
+      { code: 'TOKEN_NOT_REVOKED', message: expect.stringContaining('SKILLS_TOKEN is set') },
     ]);
-    expect((await config(lee.root)).credentials).toEqual({});
-    expect(await me(stored['token']!)).toBe(200);
-    const revoked = await lee.json(['token', 'revoke', stored['tokenId']!, '-u', 'lee', '--password-stdin'], {
-      stdin: PASSWORD,
-    });
-    expect(revoked).toMatchObject({ ok: true, forgotten: false });
     expect(await me(stored['token']!)).toBe(401);
+    expect(await me(other)).toBe(200);
   });
 
-  it('keeps the token when the password to revoke it is wrong', async () => {
+  it('forgets a token the registry no longer accepts', async () => {
     const max = await signedUp(registry, 'max');
-    const result = await max.skills(['logout', '--password-stdin', '--json'], {
-      stdin: 'wrong password here',
+    const stored = (await config(max.root)).credentials[registry.url]!;
+    const revoked = await max.json(['token', 'revoke', stored['tokenId']!, '--password-stdin'], {
+      stdin: PASSWORD,
     });
-    expect(errorOf(result).code).toBe('LOGIN_FAILED');
-    expect(Object.keys((await config(max.root)).credentials)).toEqual([registry.url]);
+    expect(revoked).toMatchObject({ ok: true, forgotten: true });
+    // Put back, as a copy of config.json from before would have it.
+    const file = path.join(max.root, '.skills', 'config.json');
+    const current = JSON.parse(await readFile(file, 'utf8')) as { credentials: Record<string, unknown> };
+    current.credentials[registry.url] = stored;
+    await writeFile(file, JSON.stringify(current), { mode: 0o600 });
+    expect(await max.json(['logout'])).toMatchObject({ ok: true, logged_out: true, revoked: false });
+    expect((await config(max.root)).credentials).toEqual({});
+  });
+
+  it('keeps the token when the registry cannot be reached', async () => {
+    const down = await unreachableRegistry();
+    const ned = await person(registry, 'ned');
+    expect((await ned.skills(['registry', 'add', 'down', down.url])).code).toBe(0);
+    const file = path.join(ned.root, '.skills', 'config.json');
+    const current = JSON.parse(await readFile(file, 'utf8')) as { credentials: Record<string, unknown> };
+    const credential = { token: `skl_${'A'.repeat(38)}`, username: 'ned', tokenId: '7', expiresAt: null };
+    current.credentials[down.url] = credential;
+    await writeFile(file, JSON.stringify(current), { mode: 0o600 });
+    await down.close();
+    const result = await ned.skills(['logout', '--registry', 'down', '--json']);
+    expect(errorOf(result).code).toBe('REGISTRY_UNREACHABLE');
+    expect((await config(ned.root)).credentials[down.url]).toEqual(credential);
   });
 });
+
+/** A registry whose config.json answers, so it can be added, and which is then shut down. */
+async function unreachableRegistry(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (req.url !== '/config.json') return void res.writeHead(404).end();
+    res.setHeader('content-type', 'application/json');
+    res.end(
+      JSON.stringify({
+        format: 1,
+        epoch: 'e1',
+        name: 'down',
+        url: `${base}/`,
+        dl: `${base}/dl/{prefix}/{name}/{name}-{version}.tgz`,
+        sig: null,
+        api: `${base}/api/v1`,
+        signing_key: null,
+        auth_required: false,
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
 
 describe('skills token', () => {
   it('creates a scoped token printed once, lists it and revokes it', async () => {

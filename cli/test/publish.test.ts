@@ -138,7 +138,13 @@ describe('skills keys', () => {
       ['keys', 'revoke', fingerprint, '--reason', 'superseded', '--password-stdin'],
       { stdin: PASSWORD },
     );
-    expect(revoked).toMatchObject({ ok: true, on_registry: true, local: true, was_signing_key: true });
+    expect(revoked).toMatchObject({
+      ok: true,
+      on_registry: true,
+      published: true,
+      local: true,
+      was_signing_key: true,
+    });
     expect((await configOf(cid)).signingKey).toBeNull();
     const list = await cid.json(['keys', 'list', '--remote', '--password-stdin'], { stdin: PASSWORD });
     expect(list['keys']).toEqual([

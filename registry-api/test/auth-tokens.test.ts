@@ -340,6 +340,44 @@ describe.each(testDatabases)('API tokens on $kind', (database) => {
     expect(await countRows(registry.db, 'api_tokens', 'revoked_at IS NOT NULL')).toBe(0);
   });
 
+  it('lets an API token revoke itself, and only itself, with no scope and no password', async () => {
+    const session = await start();
+    const narrow = await mintToken(registry.url, session, { name: 'narrow', scopes: ['yank'] });
+    const other = await mintToken(registry.url, session, { name: 'other', scopes: ['yank'] });
+    const revoked = await call(registry.url, 'DELETE', '/api/v1/tokens/current', { token: narrow.token });
+    expect(revoked.status).toBe(204);
+    await refusedToken(narrow.token, /revoked/);
+    // The other token of the same account is untouched, and the endpoint names no other token.
+    expect((await call(registry.url, 'GET', '/api/v1/me', { token: other.token })).status).toBe(200);
+    const listed = await call(registry.url, 'GET', '/api/v1/tokens', { token: session });
+    expect(listed.body).toMatchObject({ total: 1, items: [{ id: other.id }] });
+    const { rows } = await registry.db.query<{ action: string; detail: Record<string, unknown> }>(
+      "SELECT action, detail FROM audit_log WHERE action = 'token.revoke'",
+    );
+    expect(rows).toEqual([
+      { action: 'token.revoke', detail: { token_id: narrow.id, name: 'narrow', self: true } },
+    ]);
+    // Done: the revoked token no longer authenticates, here either.
+    const again = await call(registry.url, 'DELETE', '/api/v1/tokens/current', { token: narrow.token });
+    expect(again.status).toBe(401);
+    expect(again.body).toMatchObject({ code: 'invalid_credential' });
+  });
+
+  it('refuses a session and an anonymous caller on DELETE /tokens/current, revoking nothing', async () => {
+    const session = await start();
+    await mintToken(registry.url, session);
+    const bySession = await call(registry.url, 'DELETE', '/api/v1/tokens/current', { token: session });
+    expect(bySession.status).toBe(403);
+    expect(bySession.body).toMatchObject({ code: 'token_required' });
+    const anonymous = await call(registry.url, 'DELETE', '/api/v1/tokens/current');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toMatchObject({ code: 'unauthorized' });
+    // The session lives on, and so does the token.
+    expect((await call(registry.url, 'GET', '/api/v1/me', { token: session })).status).toBe(200);
+    expect(await countRows(registry.db, 'api_tokens', 'revoked_at IS NOT NULL')).toBe(0);
+    expect(await auditActions(registry.db)).not.toContain('token.revoke');
+  });
+
   it('refuses token management without any credential', async () => {
     await start();
     const answer = await call(registry.url, 'POST', '/api/v1/tokens', {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { createMessage, generateKey, sign, type PrivateKey } from 'openpgp';
+import { createMessage, enums, generateKey, revokeKey, sign, type PrivateKey } from 'openpgp';
 import express from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -780,6 +780,13 @@ describe('docs/openapi.yaml against the real server (examples published)', () =>
     );
     carol = { session: carolSession };
 
+    // An API token revokes itself (and nothing else); a session may not use that route.
+    const selfish = await createToken(session, { name: 'selfish', scopes: ['yank'] });
+    expectProblem(await call('revokeCurrentToken', { auth: session }), 403, 'token_required');
+    expect((await call('revokeCurrentToken', { auth: selfish })).status).toBe(204);
+    expectProblem(await call('revokeCurrentToken', { auth: selfish }), 401, 'invalid_credential');
+    expect((await call('getMe', { auth: narrow })).status).toBe(200);
+
     // Logout ends the session at once.
     const short = await login('alice');
     expect((await call('logout', { auth: short })).status).toBe(204);
@@ -838,7 +845,37 @@ describe('docs/openapi.yaml against the real server (examples published)', () =>
       params: { fingerprint },
       json: { reason: 'retired' },
     });
-    expect(revoke.status).toBe(204);
+    expect(revoke.status).toBe(200);
+    expect(revoke.body).toMatchObject({ revocation_published: false, changed: true });
+
+    // The key's own revocation is what installers see; a forged or foreign one is refused.
+    const signed = await newKey('signed');
+    expect((await registerKey(session, 'alice', signed)).status).toBe(201);
+    const signedFingerprint = signed.getFingerprint().toUpperCase();
+    const revokedByItself = async (key: PrivateKey) =>
+      (
+        await revokeKey({
+          key,
+          reasonForRevocation: { flag: enums.reasonForRevocation.keyCompromised },
+          format: 'armored',
+        })
+      ).publicKey;
+    expectProblem(
+      await call('revokeKey', {
+        auth: session,
+        params: { fingerprint: signedFingerprint },
+        json: { revocation: await revokedByItself(other) },
+      }),
+      422,
+      'revocation_other_key',
+    );
+    const published = await call('revokeKey', {
+      auth: session,
+      params: { fingerprint: signedFingerprint },
+      json: { reason: 'compromised', revocation: await revokedByItself(signed) },
+    });
+    expect(published.status, published.text).toBe(200);
+    expect(published.body).toMatchObject({ revocation_published: true, revocation_reason: 'compromised' });
     expectProblem(await registerKey(session, 'alice', other), 409, 'key_revoked');
     expectProblem(
       await call('revokeKey', { auth: session, params: { fingerprint: 'F'.repeat(40) } }),
@@ -851,7 +888,7 @@ describe('docs/openapi.yaml against the real server (examples published)', () =>
       'invalid_body',
     );
     const keys = await call('listKeys', { auth: session });
-    expect(keys.body).toMatchObject({ total: 2 });
+    expect(keys.body).toMatchObject({ total: 3 });
     expectProblem(
       await call('listKeys', { auth: session, query: { per_page: '101' } }),
       400,

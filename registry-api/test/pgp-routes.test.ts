@@ -1,9 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
-import { createMessage, generateKey, sign } from 'openpgp';
+import {
+  armor,
+  createMessage,
+  enums,
+  generateKey,
+  PacketList,
+  readKey,
+  revokeKey,
+  sign,
+  type SignaturePacket,
+} from 'openpgp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../src/http/problem.js';
 import { candidateKeysOf, KEY_REGISTRATIONS_PER_DAY } from '../src/pgp/keys.js';
@@ -46,7 +56,8 @@ interface User {
 
 describe.each(testDatabases)('the keys API on $kind', (database) => {
   let registry: TestRegistry;
-  const start = new Date();
+  // Whole seconds: OpenPGP signature times have no milliseconds.
+  const start = new Date(Math.floor(Date.now() / 1000) * 1000);
   beforeAll(async () => {
     registry = await startRegistry(database, {
       routers: (ctx) => [keyRoutes(ctx, { requireSession: testSession })],
@@ -94,7 +105,8 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
   const snapshot = async () => {
     const tables = await Promise.all(
       [
-        'SELECT fingerprint, user_id, revoked_at, revocation_reason FROM keys ORDER BY fingerprint',
+        'SELECT fingerprint, user_id, armored, revoked_at, revocation_reason, revocation_published FROM keys ORDER BY fingerprint',
+        'SELECT id, fingerprint FROM index_key_jobs ORDER BY id',
         'SELECT id, action, subject FROM audit_log ORDER BY id',
         'SELECT nonce, user_id, used_at FROM key_challenges ORDER BY nonce',
       ].map(async (sql) => (await registry.db.query(sql)).rows),
@@ -152,6 +164,7 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
           registered_at: expect.any(String),
           revoked_at: null,
           revocation_reason: null,
+          revocation_published: false,
         },
       ],
       total: 1,
@@ -312,7 +325,7 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
     await attempt(bob, 'key_taken');
 
     expect((await call(ada, 'DELETE', `/api/v1/keys/${key.fingerprint}`, { reason: 'retired' })).status).toBe(
-      204,
+      200,
     );
     await attempt(bob, 'key_taken');
     await attempt(ada, 'key_revoked'); // a revocation is final on its own account too
@@ -342,7 +355,18 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
 
     registry.setNow(later(start, MINUTE));
     const revoked = await call(ada, 'DELETE', `/api/v1/keys/${key.fingerprint.toLowerCase()}`);
-    expect(revoked.status).toBe(204);
+    expect(revoked.status).toBe(200);
+    // Without the key's own revocation installers are not told: the answer says so.
+    expect(revoked.body).toEqual({
+      fingerprint: key.fingerprint,
+      revoked_at: later(start, MINUTE).toISOString(),
+      revocation_reason: null,
+      revocation_published: false,
+      changed: true,
+      warnings: [
+        { code: 'KEY_REVOCATION_UNPUBLISHED', message: expect.stringContaining('this registry only') },
+      ],
+    });
     const list = await call(ada, 'GET', '/api/v1/keys');
     expect(list.body!.items).toMatchObject([
       {
@@ -353,12 +377,12 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
     ]);
     // Again: nothing changes; declaring it compromised later keeps the time and records the reason.
     registry.setNow(later(start, 2 * MINUTE));
-    expect((await call(ada, 'DELETE', `/api/v1/keys/${key.fingerprint}`, { reason: 'retired' })).status).toBe(
-      204,
-    );
     expect(
-      (await call(ada, 'DELETE', `/api/v1/keys/${key.fingerprint}`, { reason: 'compromised' })).status,
-    ).toBe(204);
+      (await call(ada, 'DELETE', `/api/v1/keys/${key.fingerprint}`, { reason: 'retired' })).body,
+    ).toMatchObject({ changed: false, revocation_reason: null });
+    expect(
+      (await call(ada, 'DELETE', `/api/v1/keys/${key.fingerprint}`, { reason: 'compromised' })).body,
+    ).toMatchObject({ changed: true, revocation_reason: 'compromised', revocation_published: false });
     const after = await call(ada, 'GET', '/api/v1/keys');
     expect(after.body!.items).toMatchObject([
       { revoked_at: later(start, MINUTE).toISOString(), revocation_reason: 'compromised' },
@@ -377,6 +401,208 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
     ).toBe(1);
     const candidates = await candidateKeysOf(registry.db, ada.id);
     expect(candidates[0]!.revokedAt).toEqual(later(start, MINUTE));
+  });
+
+  /** The key's own revocation as openpgp's revokeKey gives it: the revoked public key, armoured. */
+  const revocationOf = async (key: TestKey, flag: enums.reasonForRevocation, date: Date): Promise<string> =>
+    (await revokeKey({ key: key.privateKey, reasonForRevocation: { flag }, date, format: 'armored' }))
+      .publicKey;
+  const revocationPackets = async (armored: string): Promise<SignaturePacket[]> =>
+    (await readKey({ armoredKey: armored })).revocationSignatures;
+  /** Signature packets alone, armoured as a bare revocation certificate (`SIGNATURE` block). */
+  const certificate = (packets: SignaturePacket[], tamper = false): string => {
+    const list = new PacketList<SignaturePacket>();
+    list.push(...packets);
+    const bytes = list.write();
+    // The last byte belongs to the signature value.
+    if (tamper) bytes[bytes.length - 1] = bytes.at(-1)! ^ 0x01;
+    return armor(enums.armor.signature, bytes);
+  };
+  const keyJobs = async (fingerprint: string): Promise<number> =>
+    (await registry.db.query('SELECT 1 FROM index_key_jobs WHERE fingerprint = $1', [fingerprint])).rowCount;
+  const storedKey = async (fingerprint: string) => {
+    const { rows } = await registry.db.query<{ armored: string }>(
+      'SELECT armored FROM keys WHERE fingerprint = $1',
+      [fingerprint],
+    );
+    return readKey({ armoredKey: rows[0]!.armored });
+  };
+  const { keyCompromised, keySuperseded } = enums.reasonForRevocation;
+
+  it("stores the key's own revocation, revoked at its time with its reason, for the index to publish", async () => {
+    const ada = await newUser();
+    const key = await keyAged();
+    await register(ada, key);
+    registry.setNow(later(start, 10 * MINUTE));
+    const url = `/api/v1/keys/${key.fingerprint}`;
+    const revocation = await revocationOf(key, keyCompromised, later(start, 5 * MINUTE));
+    const revoked = await call(ada, 'DELETE', url, { reason: 'compromised', revocation });
+    expect(revoked.status, JSON.stringify(revoked.body)).toBe(200);
+    expect(revoked.body).toEqual({
+      fingerprint: key.fingerprint,
+      revoked_at: later(start, 5 * MINUTE).toISOString(),
+      revocation_reason: 'compromised',
+      revocation_published: true,
+      changed: true,
+      warnings: [],
+    });
+    const stored = await storedKey(key.fingerprint);
+    expect(stored.isPrivate()).toBe(false);
+    expect(stored.getUserIDs()).toEqual(key.publicKey.getUserIDs());
+    expect(stored.revocationSignatures.map((packet) => packet.reasonForRevocationFlag)).toEqual([
+      keyCompromised,
+    ]);
+    expect(await keyJobs(key.fingerprint)).toBe(1);
+    expect((await call(ada, 'GET', '/api/v1/keys')).body!.items).toMatchObject([
+      { revoked_at: later(start, 5 * MINUTE).toISOString(), revocation_published: true },
+    ]);
+    const audit = await registry.db.query<{ detail: Record<string, unknown> }>(
+      "SELECT detail FROM audit_log WHERE subject = $1 AND action = 'key.revoke'",
+      [`key:${key.fingerprint}`],
+    );
+    expect(audit.rows.map((row) => row.detail)).toMatchObject([{ reason: 'compromised', published: true }]);
+
+    // Again, as the revoked key or as a bare certificate, or without it: nothing changes or is queued.
+    const before = await snapshot();
+    for (const body of [
+      { revocation },
+      { revocation: certificate(await revocationPackets(revocation)) },
+      { reason: 'compromised' },
+      {},
+    ]) {
+      const again = await call(ada, 'DELETE', url, body);
+      expect(again.body).toMatchObject({ changed: false, revocation_published: true, warnings: [] });
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("takes a bare revocation certificate (openpgp's, gpg's form), reason or not", async () => {
+    const ada = await newUser();
+    const made = await generateKey({
+      type: 'ecc',
+      curve: 'ed25519Legacy',
+      userIDs: [{ name: 'Certificate' }],
+      date: later(start, -HOUR),
+      format: 'object',
+    });
+    const key: TestKey = {
+      privateKey: made.privateKey,
+      publicKey: made.publicKey,
+      armored: made.publicKey.armor(),
+      fingerprint: made.publicKey.getFingerprint().toUpperCase(),
+    };
+    await register(ada, key);
+    // openpgp makes it with the key, dated at its creation and armoured as a public key block.
+    expect(made.revocationCertificate).toContain('-----BEGIN PGP PUBLIC KEY BLOCK-----');
+    const revoked = await call(ada, 'DELETE', `/api/v1/keys/${key.fingerprint}`, {
+      revocation: made.revocationCertificate,
+    });
+    expect(revoked.status, JSON.stringify(revoked.body)).toBe(200);
+    expect(revoked.body).toMatchObject({
+      revoked_at: later(start, -HOUR).toISOString(),
+      revocation_reason: null,
+      revocation_published: true,
+    });
+    expect((await storedKey(key.fingerprint)).revocationSignatures).toHaveLength(1);
+
+    const other = await keyAged();
+    await register(ada, other);
+    const signature = certificate(
+      await revocationPackets(await revocationOf(other, keySuperseded, later(start, MINUTE))),
+    );
+    expect(signature).toContain('-----BEGIN PGP SIGNATURE-----');
+    const superseded = await call(ada, 'DELETE', `/api/v1/keys/${other.fingerprint}`, {
+      reason: 'superseded',
+      revocation: signature,
+    });
+    expect(superseded.body).toMatchObject({ revocation_reason: 'superseded', revocation_published: true });
+  });
+
+  it('refuses a forged or foreign revocation, one from the future or with another reason, storing nothing', async () => {
+    const [ada, bob] = [await newUser(), await newUser()];
+    const [key, other] = [await keyAged(), await keyAged()];
+    await register(ada, key);
+    await register(ada, other);
+    registry.setNow(later(start, 10 * MINUTE));
+    const url = `/api/v1/keys/${key.fingerprint}`;
+    const mine = await revocationOf(key, keyCompromised, later(start, 5 * MINUTE));
+    const theirs = await revocationOf(other, keyCompromised, later(start, 5 * MINUTE));
+    // This key's block carrying a revocation made by the other key.
+    const forged = await readKey({ armoredKey: key.armored });
+    forged.revocationSignatures = await revocationPackets(theirs);
+    const cases: [string, string, string][] = [
+      [theirs, 'revocation_other_key', 'is the key'],
+      [forged.armor(), 'revocation_invalid', 'made by the key'],
+      [certificate(await revocationPackets(theirs)), 'revocation_invalid', 'made by the key'],
+      [certificate(await revocationPackets(mine), true), 'revocation_invalid', 'does not verify'],
+      [
+        await revocationOf(key, keyCompromised, later(start, 30 * MINUTE)),
+        'revocation_invalid',
+        'in the future',
+      ],
+      [key.armored, 'revocation_invalid', 'no key revocation'],
+      [key.privateKey.armor(), 'revocation_invalid', 'PRIVATE'],
+      [`${mine}\n${mine}`, 'revocation_invalid', 'more than one'],
+      ['hello', 'revocation_invalid', 'not one ASCII-armoured'],
+    ];
+    const before = await snapshot();
+    for (const [revocation, code, detail] of cases) {
+      const refused = await call(ada, 'DELETE', url, { reason: 'compromised', revocation });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(422);
+      expect(refused.body).toMatchObject({ code, detail: expect.stringContaining(detail) });
+    }
+    const mismatch = await call(ada, 'DELETE', url, { reason: 'superseded', revocation: mine });
+    expect(mismatch.body).toMatchObject({ code: 'revocation_reason_mismatch' });
+    expect((await call(bob, 'DELETE', url, { revocation: mine })).body).toMatchObject({
+      code: 'key_not_found',
+    });
+    expect((await call(ada, 'DELETE', url, { revocation: 42 })).body).toMatchObject({ code: 'invalid_body' });
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('follows a revocation known here only with a signed one; a key declared compromised stays so', async () => {
+    const ada = await newUser();
+    const [key, other] = [await keyAged(), await keyAged()];
+    await register(ada, key);
+    await register(ada, other);
+    registry.setNow(later(start, 10 * MINUTE));
+    const url = `/api/v1/keys/${key.fingerprint}`;
+    expect((await call(ada, 'DELETE', url, { reason: 'compromised' })).body).toMatchObject({
+      revoked_at: later(start, 10 * MINUTE).toISOString(),
+      revocation_published: false,
+    });
+    const before = await snapshot();
+    const weaker = await revocationOf(key, keySuperseded, later(start, 5 * MINUTE));
+    expect((await call(ada, 'DELETE', url, { revocation: weaker })).body).toMatchObject({
+      code: 'revocation_reason_mismatch',
+    });
+    expect(await snapshot()).toBe(before);
+    const signed = await revocationOf(key, keyCompromised, later(start, 5 * MINUTE));
+    // The signature's time wins, here earlier than the revocation the registry recorded.
+    expect((await call(ada, 'DELETE', url, { revocation: signed })).body).toMatchObject({
+      revoked_at: later(start, 5 * MINUTE).toISOString(),
+      revocation_reason: 'compromised',
+      revocation_published: true,
+      changed: true,
+      warnings: [],
+    });
+    expect(await keyJobs(key.fingerprint)).toBe(1);
+
+    // Published as superseded: declaring it compromised takes a signed revocation saying so.
+    const otherUrl = `/api/v1/keys/${other.fingerprint}`;
+    const superseded = await revocationOf(other, keySuperseded, later(start, 5 * MINUTE));
+    expect((await call(ada, 'DELETE', otherUrl, { revocation: superseded })).status).toBe(200);
+    expect((await call(ada, 'DELETE', otherUrl, { reason: 'compromised' })).body).toMatchObject({
+      code: 'revocation_reason_mismatch',
+    });
+    const compromised = await revocationOf(other, keyCompromised, later(start, 8 * MINUTE));
+    expect((await call(ada, 'DELETE', otherUrl, { revocation: compromised })).body).toMatchObject({
+      revoked_at: later(start, 5 * MINUTE).toISOString(),
+      revocation_reason: 'compromised',
+      changed: true,
+    });
+    expect((await storedKey(other.fingerprint)).revocationSignatures).toHaveLength(2);
+    expect(await keyJobs(other.fingerprint)).toBe(2);
   });
 
   it(`limits registrations to ${KEY_REGISTRATIONS_PER_DAY} a day per user`, async () => {
@@ -417,43 +643,54 @@ describe.each(testDatabases)('the keys API on $kind', (database) => {
   });
 
   const gpg = gpgVersion();
-  it.skipIf(gpg === null)('registers a key made by gpg, with a proof made by gpg', async () => {
-    const user = await newUser();
-    const home = await mkdtemp(path.join(tmpdir(), 'skills-gpg-'));
-    const run = (args: string[], input?: string) =>
-      spawnSync(
-        'gpg',
-        [
-          '--batch',
-          '--no-tty',
-          '--homedir',
-          home,
-          '--passphrase',
-          '',
-          '--pinentry-mode',
-          'loopback',
-          ...args,
-        ],
-        {
-          encoding: 'utf8',
-          input,
-        },
-      );
-    try {
-      expect(
-        run(['--quick-gen-key', 'gpg user <gpg@example.test>', 'default', 'default', 'never']).status,
-      ).toBe(0);
-      const armored = run(['--armor', '--export', 'gpg@example.test']).stdout;
-      const nonce = await challenge(user);
-      const signed = run(['--armor', '--detach-sign', '--output', '-'], proofMessage(user.username, nonce));
-      expect(signed.status, signed.stderr).toBe(0);
-      // gpg's key is created "now" by the real clock; the registry's clock must not be behind it.
-      registry.setNow(new Date(Date.now() + MINUTE));
-      const response = await call(user, 'POST', '/api/v1/keys', { armored, proof: signed.stdout });
-      expect(response.status, JSON.stringify(response.body)).toBe(201);
-    } finally {
-      spawnSync('gpgconf', ['--homedir', home, '--kill', 'all']);
-      await rm(home, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(gpg === null)(
+    'registers a key made by gpg, with a proof made by gpg, and takes its revocation certificate',
+    async () => {
+      const user = await newUser();
+      const home = await mkdtemp(path.join(tmpdir(), 'skills-gpg-'));
+      const run = (args: string[], input?: string) =>
+        spawnSync(
+          'gpg',
+          [
+            '--batch',
+            '--no-tty',
+            '--homedir',
+            home,
+            '--passphrase',
+            '',
+            '--pinentry-mode',
+            'loopback',
+            ...args,
+          ],
+          {
+            encoding: 'utf8',
+            input,
+          },
+        );
+      try {
+        expect(
+          run(['--quick-gen-key', 'gpg user <gpg@example.test>', 'default', 'default', 'never']).status,
+        ).toBe(0);
+        const armored = run(['--armor', '--export', 'gpg@example.test']).stdout;
+        const nonce = await challenge(user);
+        const signed = run(['--armor', '--detach-sign', '--output', '-'], proofMessage(user.username, nonce));
+        expect(signed.status, signed.stderr).toBe(0);
+        // gpg's key is created "now" by the real clock; the registry's clock must not be behind it.
+        registry.setNow(new Date(Date.now() + MINUTE));
+        const response = await call(user, 'POST', '/api/v1/keys', { armored, proof: signed.stdout });
+        expect(response.status, JSON.stringify(response.body)).toBe(201);
+
+        // gpg made a revocation certificate with the key; its block has a ':' before the dashes.
+        const fingerprint = String(response.body!.fingerprint);
+        const file = await readFile(path.join(home, 'openpgp-revocs.d', `${fingerprint}.rev`), 'utf8');
+        const block =
+          /:?(-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*-----END PGP PUBLIC KEY BLOCK-----)/.exec(file)![1]!;
+        const revoked = await call(user, 'DELETE', `/api/v1/keys/${fingerprint}`, { revocation: block });
+        expect(revoked.body).toMatchObject({ revocation_published: true, revocation_reason: null });
+      } finally {
+        spawnSync('gpgconf', ['--homedir', home, '--kill', 'all']);
+        await rm(home, { recursive: true, force: true });
+      }
+    },
+  );
 });

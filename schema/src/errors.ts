@@ -142,6 +142,12 @@ export const ERROR_CODES = {
     "a skill's Roundtable system prompt has fewer than 20 words, so it is not exported",
   ROUNDTABLE_VERSION_PRERELEASE: 'a pre-release version was exported to Roundtable without its suffix',
   AGENT_TARGET: 'an agent folder was left alone or a skill was not exported for an agent (a warning)',
+  KEY_REVOCATION_REFUSED:
+    "the registry refused the key's revocation: it does not verify, is for another key, or its reason disagrees",
+  KEY_REVOCATION_UNPUBLISHED:
+    'the key is revoked on the registry only, without its OpenPGP revocation: installers are not told (a warning)',
+  KEY_REVOKED_VERSIONS:
+    'versions the key signed shortly before its revocation or after it are now refused by installers (a warning)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

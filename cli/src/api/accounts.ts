@@ -138,6 +138,16 @@ export async function revokeToken(api: RegistryApi, session: SessionJwt, id: str
   });
 }
 
+/** DELETE /tokens/current: the token revokes itself, so logging out needs no password. */
+export async function revokeOwnToken(api: RegistryApi, token: string): Promise<void> {
+  await api.call({
+    method: 'DELETE',
+    path: '/tokens/current',
+    auth: { apiToken: token },
+    what: 'revoking the stored API token',
+  });
+}
+
 function tokenInfo(item: Decoder): TokenInfo {
   return {
     id: String(item.number('id')),

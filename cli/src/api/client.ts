@@ -7,8 +7,11 @@ import { selectRegistry, type SelectedRegistry } from '../registry/select.js';
 import type { Session } from '../session.js';
 import { problemError, retryAfterSeconds } from './problems.js';
 
-/** Who a request is sent as: nobody, the stored API token of the API origin, or a session JWT. */
-export type ApiAuth = 'none' | 'token' | { session: string };
+/**
+ * Who a request is sent as: nobody, the API token for the API origin (tokenLookup: SKILLS_TOKEN
+ * first), a session JWT, or one given API token (logout revokes the stored one, whatever the env).
+ */
+export type ApiAuth = 'none' | 'token' | { session: string } | { apiToken: string };
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -146,7 +149,7 @@ export class RegistryApi {
 
   private async bearerFor(auth: ApiAuth): Promise<string | undefined> {
     if (auth === 'none') return undefined;
-    if (auth !== 'token') return auth.session;
+    if (typeof auth === 'object') return 'session' in auth ? auth.session : auth.apiToken;
     const token = await this.token();
     if (token === null) {
       throw new SkillsError(

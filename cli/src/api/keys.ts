@@ -15,6 +15,8 @@ export interface RegisteredKey {
   registeredAt: string;
   revokedAt: string | null;
   revocationReason: string | null;
+  /** keys/<FPR>.asc of the index carries the revocation (an OpenPGP revocation was sent). */
+  revocationPublished: boolean;
 }
 
 export async function keyChallenge(api: RegistryApi, session: SessionJwt): Promise<string> {
@@ -66,23 +68,50 @@ export async function listRegisteredKeys(api: RegistryApi, session: SessionJwt):
         registeredAt: item.string('registered_at'),
         revokedAt: item.stringOrNull('revoked_at'),
         revocationReason: item.stringOrNull('revocation_reason'),
+        revocationPublished: item.boolean('revocation_published'),
       });
     }
     if (items.length === 0 || keys.length >= list.number('total')) return keys;
   }
 }
 
+/** What the registry did with a revocation (DELETE /keys/:fingerprint). */
+export interface KeyRevocationAnswer {
+  revokedAt: string;
+  reason: string | null;
+  /** Installers are told: keys/<FPR>.asc carries the revocation (once the worker rendered it). */
+  published: boolean;
+  changed: boolean;
+  warnings: { code: string; message: string }[];
+}
+
+/**
+ * Revokes a registered key. `revocation` is the armored public key carrying its OpenPGP
+ * revocation (only the private key can make one): the registry publishes it in keys/<FPR>.asc.
+ * Without it the registry alone knows, and says so in a warning.
+ */
 export async function revokeRegisteredKey(
   api: RegistryApi,
   session: SessionJwt,
   fingerprint: string,
-  reason: KeyRevocationReason | null,
-): Promise<void> {
-  await api.call({
+  body: { reason: KeyRevocationReason | null; revocation: string | null },
+): Promise<KeyRevocationAnswer> {
+  const { data } = await api.call({
     method: 'DELETE',
     path: `/keys/${fingerprint}`,
     auth: { session: session.token },
-    json: { reason },
+    json: body.revocation === null ? { reason: body.reason } : body,
     what: `revoking the key ${fingerprint}`,
   });
+  const answer = Decoder.object(data, 'the key revocation');
+  return {
+    revokedAt: answer.string('revoked_at'),
+    reason: answer.stringOrNull('revocation_reason'),
+    published: answer.boolean('revocation_published'),
+    changed: answer.boolean('changed'),
+    warnings: answer.objects('warnings').map((warning) => ({
+      code: warning.string('code'),
+      message: warning.string('message'),
+    })),
+  };
 }

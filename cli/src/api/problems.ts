@@ -131,6 +131,22 @@ export const PROBLEM_CODES: Readonly<Record<string, Mapping>> = {
     code: 'KEY_PROOF_INVALID',
     hint: 'run `skills keys register` again: challenges last 10 minutes and are used once',
   },
+  revocation_invalid: {
+    code: 'KEY_REVOCATION_REFUSED',
+    hint: 'send the revocation `skills keys revoke` makes with the private key (or the certificate of `gpg --gen-revoke <FPR>`)',
+  },
+  revocation_other_key: {
+    code: 'KEY_REVOCATION_REFUSED',
+    hint: 'the revocation is for another key: check the fingerprint',
+  },
+  revocation_reason_mismatch: {
+    code: 'KEY_REVOCATION_REFUSED',
+    hint: 'give the reason the revocation carries; a key declared compromised needs a revocation that says compromised',
+  },
+  token_required: {
+    code: 'AUTH_INVALID',
+    hint: 'only an API token can revoke itself: log in again with `skills login`',
+  },
   key_not_found: {
     code: 'KEY_NOT_FOUND',
     hint: 'see `skills keys list --remote` for the keys of your account',

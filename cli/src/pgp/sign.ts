@@ -76,18 +76,28 @@ export async function signDetached(bytes: Uint8Array, key: PrivateKey): Promise<
 /** The reasons a key may be revoked with, as OpenPGP flags (RFC 4880 5.2.3.23). */
 export type RevocationFlag = 'compromised' | 'superseded' | 'retired';
 
-/** The armored public key carrying a revocation signature made with the key itself. */
-export async function revokeLocally(key: PrivateKey, reason: RevocationFlag): Promise<string> {
+/**
+ * `publicArmored` (the public key as kept here, which may already carry a revocation) with one
+ * more revocation signature, made now with the key itself: what the registry publishes as
+ * keys/<FPR>.asc and installers judge.
+ */
+export async function revokeLocally(
+  key: PrivateKey,
+  reason: RevocationFlag,
+  publicArmored: string,
+): Promise<string> {
   const openpgp = await loadOpenpgp();
   const flags = {
     compromised: openpgp.enums.reasonForRevocation.keyCompromised,
     superseded: openpgp.enums.reasonForRevocation.keySuperseded,
     retired: openpgp.enums.reasonForRevocation.keyRetired,
   };
-  const { publicKey } = await openpgp.revokeKey({
+  const { publicKey: revoked } = await openpgp.revokeKey({
     key,
     reasonForRevocation: { flag: flags[reason], string: '' },
-    format: 'armored',
+    format: 'object',
   });
-  return publicKey;
+  const current = await openpgp.readKey({ armoredKey: publicArmored });
+  current.revocationSignatures.push(...revoked.revocationSignatures);
+  return current.armor();
 }

@@ -167,8 +167,11 @@ async function readOneSignature(armored: string): Promise<Signature> {
   return signature;
 }
 
-/** The key's verified revocations that concern a signature by `signingKey`, oldest first. */
-async function revocationsOf(key: PublicKey, signingKey: PublicKey | Subkey): Promise<Revocation[]> {
+/**
+ * The key's verified revocations that concern a signature by `signingKey` (the key itself: its
+ * own revocations), oldest first.
+ */
+export async function revocationsOf(key: PublicKey, signingKey: PublicKey | Subkey): Promise<Revocation[]> {
   const openpgp = await loadOpenpgp();
   const found: Revocation[] = [];
   const consider = async (

@@ -32,7 +32,8 @@ const RAW_MAX = 1024;
 
 /**
  * Accounts and credentials: sign-up, login and logout, the caller's account, and API tokens
- * (DESIGN §5). Token management and logout take only a session JWT.
+ * (DESIGN §5). Token management and logout take only a session JWT, except that an API token may
+ * revoke itself (`DELETE /api/v1/tokens/current`).
  */
 export function authRoutes(ctx: RegistryContext, options: AuthRoutesOptions = {}): Router {
   const limits: RateLimits = { ...ctx.config.rateLimits, ...options.limits };
@@ -153,6 +154,25 @@ export function authRoutes(ctx: RegistryContext, options: AuthRoutesOptions = {}
       offset: (page - 1) * perPage,
     });
     res.json({ items: items.map(tokenJson), total });
+  });
+
+  // Before `/:id`. The one token route an API token may call, and only on itself: logging out
+  // without a password. A session has its own way out (POST /auth/logout).
+  router.delete('/api/v1/tokens/current', ...signedIn, async (req, res) => {
+    const principal = principalOf(req);
+    if (principal.via !== 'token') {
+      throw new ApiError(
+        403,
+        'token_required',
+        'only an API token can revoke itself here; a session ends with POST /api/v1/auth/logout',
+      );
+    }
+    const user = { id: principal.userId, username: principal.username };
+    // false only when a concurrent request revoked it first: the caller's wish holds either way.
+    await revokeToken(ctx.db, user, Number(principal.credentialId), ctx.now(), auditSourceOf(req), {
+      self: true,
+    });
+    res.status(204).end();
   });
 
   router.delete('/api/v1/tokens/:id', ...inSession, async (req: Request<{ id: string }>, res: Response) => {

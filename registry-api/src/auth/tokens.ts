@@ -166,13 +166,17 @@ export async function listTokens(
   return { items: rows.map(recordOf), total: count.rows[0]?.total ?? 0 };
 }
 
-/** Revokes one of the user's own tokens; false when it is not theirs, unknown or already revoked. */
+/**
+ * Revokes one of the user's own tokens; false when it is not theirs, unknown or already revoked.
+ * `detail` is added to the audit entry (`{self: true}` when the token revoked itself).
+ */
 export async function revokeToken(
   db: Database,
   user: { id: number; username: string },
   tokenId: number,
   now: Date,
   source: AuditSource,
+  detail: Record<string, unknown> = {},
 ): Promise<boolean> {
   return db.tx(async (q) => {
     const { rows } = await q.query<{ name: string }>(
@@ -185,7 +189,7 @@ export async function revokeToken(
     await recordAudit(q, source, {
       action: 'token.revoke',
       subject: `user:${user.username}`,
-      detail: { token_id: tokenId, name: rows[0].name },
+      detail: { token_id: tokenId, name: rows[0].name, ...detail },
     });
     return true;
   });

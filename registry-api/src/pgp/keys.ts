@@ -2,14 +2,14 @@ import type { Queryable } from '../db/database.js';
 import { ApiError } from '../http/problem.js';
 import type { PublisherKey } from './key-policy.js';
 import { consumeChallenge, openChallenges, verifyProof } from './proof.js';
+import { mergeRevocation, revocationState, type RevocationReason } from './revocation.js';
 import type { CandidateKey } from './signature.js';
 
 /** Key registrations per user in any 24 hours (DESIGN §5 Limits). */
 export const KEY_REGISTRATIONS_PER_DAY = 5;
 const DAY_MS = 24 * 3600_000;
 
-export const REVOCATION_REASONS = ['compromised', 'superseded', 'retired'] as const;
-export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+export { REVOCATION_REASONS, type RevocationReason } from './revocation.js';
 
 /** Who acts, for the audit log. */
 export interface Actor {
@@ -156,6 +156,7 @@ export interface KeyItem {
   registered_at: string;
   revoked_at: string | null;
   revocation_reason: RevocationReason | null;
+  revocation_published: boolean;
 }
 
 /** The user's keys, revoked ones included, oldest registration first. */
@@ -172,8 +173,10 @@ export async function listKeys(
     registered_at: Date;
     revoked_at: Date | null;
     revocation_reason: RevocationReason | null;
+    revocation_published: boolean;
   }>(
-    `SELECT fingerprint, algorithm, key_created_at, key_expires_at, registered_at, revoked_at, revocation_reason
+    `SELECT fingerprint, algorithm, key_created_at, key_expires_at, registered_at, revoked_at, revocation_reason,
+       revocation_published
      FROM keys WHERE user_id = $1 ORDER BY registered_at, fingerprint LIMIT $2 OFFSET $3`,
     [userId, page.limit, page.offset],
   );
@@ -190,46 +193,210 @@ export async function listKeys(
       registered_at: row.registered_at.toISOString(),
       revoked_at: row.revoked_at?.toISOString() ?? null,
       revocation_reason: row.revocation_reason,
+      revocation_published: row.revocation_published,
     })),
     total: counted.rows[0]!.total,
   };
 }
 
+export interface RevocationRequest {
+  reason: RevocationReason | null;
+  /** The key's armoured OpenPGP revocation (see mergeRevocation), or null: this registry only. */
+  revocation: string | null;
+}
+
+/** A note for the caller, with the CLI's code for it (docs/ERRORS.md). */
+export interface RevocationWarning {
+  code: 'KEY_REVOCATION_UNPUBLISHED' | 'KEY_REVOKED_VERSIONS';
+  message: string;
+}
+
+export interface RevocationResult {
+  fingerprint: string;
+  revokedAt: Date;
+  reason: RevocationReason | null;
+  /** keys/<FPR>.asc carries the revocation (once the worker has rendered it). */
+  published: boolean;
+  /** Whether this call changed anything. */
+  changed: boolean;
+  warnings: RevocationWarning[];
+}
+
+interface RevocableRow {
+  armored: string;
+  revoked_at: Date | null;
+  revocation_reason: RevocationReason | null;
+  revocation_published: boolean;
+}
+
 /**
- * Revokes the actor's key: the row stays (the fingerprint belongs to the account forever), with
- * revoked_at and the reason. Revoking again changes nothing, except that a key revoked for another
- * reason may later be declared `compromised` (its revocation time stays). Answers false when the
- * actor has no such key.
+ * Revokes the actor's key, in the caller's transaction. The row stays (the fingerprint belongs to
+ * the account forever). Answers null when the actor has no such key; any refusal throws, so the
+ * transaction leaves nothing written.
+ *
+ * With the key's own OpenPGP revocation, the revoked key is stored (installers judge keys by
+ * keys/<FPR>.asc alone, and the index worker renders it there: an index key job in the same
+ * transaction), and revoked_at and the reason follow its signatures (revocationState). Without
+ * one, the registry can only refuse the key from now on: revoked_at is now, and the answer warns
+ * that installers are not told. Either way revoking again changes nothing, except that a key may
+ * later be declared `compromised` (its revocation time stays), a signed revocation may follow a
+ * revocation known here only, and an earlier signed revocation moves revoked_at back. Reasons must
+ * agree: a key declared compromised stays so, and `reason` must be what the signature says.
  */
 export async function revokeKey(
   q: Queryable,
   actor: Actor,
   fingerprint: string,
-  reason: RevocationReason | null,
+  request: RevocationRequest,
   now: Date,
-): Promise<boolean> {
-  const { rows } = await q.query<{ revoked_at: Date | null; revocation_reason: RevocationReason | null }>(
-    'SELECT revoked_at, revocation_reason FROM keys WHERE fingerprint = $1 AND user_id = $2 FOR UPDATE',
+): Promise<RevocationResult | null> {
+  const { rows } = await q.query<RevocableRow>(
+    `SELECT armored, revoked_at, revocation_reason, revocation_published FROM keys
+     WHERE fingerprint = $1 AND user_id = $2 FOR UPDATE`,
     [fingerprint, actor.userId],
   );
   const row = rows[0];
-  if (row === undefined) return false;
+  if (row === undefined) return null;
+  return request.revocation === null
+    ? revokeHereOnly(q, actor, fingerprint, row, request.reason, now)
+    : revokeWithSignature(q, actor, fingerprint, row, { ...request, revocation: request.revocation }, now);
+}
+
+async function revokeHereOnly(
+  q: Queryable,
+  actor: Actor,
+  fingerprint: string,
+  row: RevocableRow,
+  reason: RevocationReason | null,
+  now: Date,
+): Promise<RevocationResult> {
+  let state = { at: row.revoked_at ?? now, reason: row.revoked_at === null ? reason : row.revocation_reason };
+  let changed = false;
   if (row.revoked_at === null) {
     await q.query('UPDATE keys SET revoked_at = $2, revocation_reason = $3 WHERE fingerprint = $1', [
       fingerprint,
       now,
       reason,
     ]);
-    await audit(q, actor, now, 'key.revoke', fingerprint, { reason });
+    await audit(q, actor, now, 'key.revoke', fingerprint, { reason, published: false });
+    changed = true;
   } else if (reason === 'compromised' && row.revocation_reason !== 'compromised') {
+    if (row.revocation_published) {
+      throw reasonMismatch(
+        `the published revocation of ${fingerprint} says ${row.revocation_reason ?? 'no reason'}: to declare the key compromised, send a revocation signed by it with that reason`,
+      );
+    }
     await q.query("UPDATE keys SET revocation_reason = 'compromised' WHERE fingerprint = $1", [fingerprint]);
     await audit(q, actor, now, 'key.revoke', fingerprint, {
       reason,
+      published: false,
       previous_reason: row.revocation_reason,
       revoked_at: row.revoked_at.toISOString(),
     });
+    state = { at: row.revoked_at, reason };
+    changed = true;
   }
-  return true;
+  const warnings: RevocationWarning[] = row.revocation_published
+    ? []
+    : [
+        {
+          code: 'KEY_REVOCATION_UNPUBLISHED',
+          message: `the key ${fingerprint} is revoked on this registry only: it refuses new signatures by it, but installers judge keys by keys/${fingerprint}.asc, which carries no revocation; send the key's OpenPGP revocation (made with its private key) to tell them`,
+        },
+      ];
+  return {
+    fingerprint,
+    revokedAt: state.at,
+    reason: state.reason,
+    published: row.revocation_published,
+    changed,
+    warnings,
+  };
+}
+
+async function revokeWithSignature(
+  q: Queryable,
+  actor: Actor,
+  fingerprint: string,
+  row: RevocableRow,
+  request: { reason: RevocationReason | null; revocation: string },
+  now: Date,
+): Promise<RevocationResult> {
+  const merged = await mergeRevocation({ fingerprint, armored: row.armored }, request.revocation, now);
+  const sent = revocationState(merged.sent);
+  if (request.reason !== null && request.reason !== sent.reason) {
+    throw reasonMismatch(
+      `the body gives the reason ${request.reason}, but the revocation says ${sent.reason ?? 'no reason'}`,
+    );
+  }
+  const state = revocationState(merged.all);
+  if (row.revocation_reason === 'compromised' && state.reason !== 'compromised') {
+    throw reasonMismatch(
+      `the key ${fingerprint} was declared compromised here, but its revocation says ${state.reason ?? 'no reason'}: make the revocation with the reason compromised`,
+    );
+  }
+  const changed =
+    !row.revocation_published ||
+    row.revoked_at?.getTime() !== state.at.getTime() ||
+    row.revocation_reason !== state.reason;
+  if (changed) {
+    await q.query(
+      `UPDATE keys SET armored = $2, revoked_at = $3, revocation_reason = $4, revocation_published = true
+       WHERE fingerprint = $1`,
+      [fingerprint, merged.armored, state.at, state.reason],
+    );
+    await enqueueKeyJob(q, fingerprint);
+    await audit(q, actor, now, 'key.revoke', fingerprint, {
+      reason: state.reason,
+      published: true,
+      revoked_at: state.at.toISOString(),
+      previous: {
+        revoked_at: row.revoked_at?.toISOString() ?? null,
+        reason: row.revocation_reason,
+        published: row.revocation_published,
+      },
+    });
+  }
+  const refused = changed ? await versionsSignedSince(q, fingerprint, state.at) : [];
+  const warnings: RevocationWarning[] =
+    refused.length === 0
+      ? []
+      : [
+          {
+            code: 'KEY_REVOKED_VERSIONS',
+            message: `installers now refuse ${refused.length} version(s) the key signed less than 5 minutes before its revocation (${state.at.toISOString()}) or after it: ${refused.slice(0, 20).join(', ')}${refused.length > 20 ? ', …' : ''}; publish them again under new version numbers, signed with a new key`,
+          },
+        ];
+  return { fingerprint, revokedAt: state.at, reason: state.reason, published: true, changed, warnings };
+}
+
+/**
+ * Installers judge a key at a line's `published` time + 5 minutes (DESIGN §6), so a revocation at
+ * `at` invalidates the live versions whose index time (whole seconds) is at `at` − 5 min or later.
+ */
+const INSTALL_WINDOW_MS = 5 * 60_000;
+
+async function versionsSignedSince(q: Queryable, fingerprint: string, at: Date): Promise<string[]> {
+  const { rows } = await q.query<{ name: string; version: string }>(
+    `SELECT s.name, v.version FROM versions v JOIN skills s ON s.id = v.skill_id
+     WHERE v.signer = $1 AND v.purged_at IS NULL AND date_trunc('second', v.published_at) >= $2
+     ORDER BY v.published_at, v.id`,
+    [fingerprint, new Date(at.getTime() - INSTALL_WINDOW_MS)],
+  );
+  return rows.map((row) => `${row.name}@${row.version}`);
+}
+
+/** "keys/<FPR>.asc may differ from the key row"; NOTIFY index_jobs wakes the worker at COMMIT. */
+async function enqueueKeyJob(q: Queryable, fingerprint: string): Promise<void> {
+  await q.query(
+    `WITH job AS (INSERT INTO index_key_jobs (fingerprint) VALUES ($1) RETURNING id)
+     SELECT pg_notify('index_jobs', $2) FROM job`,
+    [fingerprint, `key:${fingerprint}`],
+  );
+}
+
+function reasonMismatch(message: string): ApiError {
+  return new ApiError(422, 'revocation_reason_mismatch', message);
 }
 
 /**

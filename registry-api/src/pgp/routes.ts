@@ -11,6 +11,7 @@ import {
   revokeKey,
   type Actor,
   type RevocationReason,
+  type RevocationRequest,
 } from './keys.js';
 import { createChallenge } from './proof.js';
 
@@ -24,7 +25,9 @@ const FINGERPRINT = /^[0-9A-Fa-f]{40}$/;
  *   already the caller's). `proof` signs `skills-key:<username>:<nonce>`; without `nonce` (DESIGN's
  *   body) the registry finds which of the caller's open challenges the proof signs.
  * - `GET /api/v1/keys?page&per_page` → `{items, total}`.
- * - `DELETE /api/v1/keys/:fingerprint` `{reason?}` → 204; the key is marked revoked, never deleted.
+ * - `DELETE /api/v1/keys/:fingerprint` `{reason?, revocation?}` → 200 `{fingerprint, revoked_at,
+ *   revocation_reason, revocation_published, changed, warnings}`; the key is marked revoked, never
+ *   deleted, and with `revocation` (the key's own OpenPGP revocation) installers are told too.
  */
 export function keyRoutes(
   ctx: RegistryContext,
@@ -62,14 +65,22 @@ export function keyRoutes(
   router.delete('/api/v1/keys/:fingerprint', requireSession, async (req, res) => {
     const principal = principalOf(req);
     const fingerprint = String(req.params.fingerprint);
-    const reason = reasonOf(req);
-    const found =
-      FINGERPRINT.test(fingerprint) &&
-      (await ctx.db.tx((q) =>
-        revokeKey(q, actorOf(req, principal), fingerprint.toUpperCase(), reason, ctx.now()),
-      ));
-    if (!found) throw new ApiError(404, 'key_not_found', `you have no key ${fingerprint}`);
-    res.status(204).end();
+    const request = revocationRequestOf(req);
+    const result = FINGERPRINT.test(fingerprint)
+      ? await ctx.db.tx((q) =>
+          revokeKey(q, actorOf(req, principal), fingerprint.toUpperCase(), request, ctx.now()),
+        )
+      : null;
+    if (result === null)
+      throw new ApiError(404, 'key_not_found', `you have no key ${fingerprint.slice(0, 64)}`);
+    res.json({
+      fingerprint: result.fingerprint,
+      revoked_at: result.revokedAt.toISOString(),
+      revocation_reason: result.reason,
+      revocation_published: result.published,
+      changed: result.changed,
+      warnings: result.warnings,
+    });
   });
 
   return router;
@@ -116,12 +127,12 @@ function stringField(body: Record<string, unknown>, name: string, required: bool
   return value;
 }
 
-/** DELETE's optional body `{reason}`; no body at all (or `{}`) is no reason. */
-function reasonOf(req: Request): RevocationReason | null {
-  if (req.body === undefined || req.body === null) return null;
-  const reason = objectBody(req.body, ['reason']).reason;
-  if (reason === undefined || reason === null) return null;
-  if (!REVOCATION_REASONS.includes(reason as RevocationReason))
+/** DELETE's optional body `{reason?, revocation?}`; no body at all (or `{}`) is neither. */
+function revocationRequestOf(req: Request): RevocationRequest {
+  if (req.body === undefined || req.body === null) return { reason: null, revocation: null };
+  const body = objectBody(req.body, ['reason', 'revocation']);
+  const reason = body.reason ?? null;
+  if (reason !== null && !REVOCATION_REASONS.includes(reason as RevocationReason))
     throw invalidBody('reason', `must be one of ${REVOCATION_REASONS.join(', ')}`);
-  return reason as RevocationReason;
+  return { reason: reason as RevocationReason | null, revocation: stringField(body, 'revocation', false) };
 }

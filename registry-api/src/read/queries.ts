@@ -67,7 +67,10 @@ export async function fileLists(
   return lists;
 }
 
+/** Index jobs not yet done: skills' and keys'. */
 export async function pendingJobs(q: Queryable): Promise<number> {
-  const { rows } = await q.query<{ count: number }>('SELECT count(*)::int AS count FROM index_jobs');
+  const { rows } = await q.query<{ count: number }>(
+    'SELECT ((SELECT count(*) FROM index_jobs) + (SELECT count(*) FROM index_key_jobs))::int AS count',
+  );
   return rows[0]!.count;
 }

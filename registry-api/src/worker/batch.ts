@@ -2,7 +2,7 @@ import { GENESIS_HASH } from '@skills/schema';
 import type { RegistryContext } from '../context.js';
 import { feedRowsFor, planChanges, replaySkill, type FeedCursor } from './changes.js';
 import type { RegistrySigner } from './ensure.js';
-import { renderPending, type RenderResult } from './render.js';
+import { renderKeyChanges, renderPending, type KeyRenderResult, type RenderResult } from './render.js';
 import {
   claimJobs,
   currentEpoch,
@@ -85,6 +85,8 @@ export async function appendFeedRows(
 
 export interface BatchResult extends FeedAppendResult {
   render: RenderResult;
+  /** The key jobs of the batch, rendered after its feed lines. */
+  keys: KeyRenderResult;
 }
 
 export interface BatchOptions {
@@ -94,16 +96,17 @@ export interface BatchOptions {
 
 /**
  * One batch: the SQL half, then (after COMMIT) the render of every feed row the index lacks,
- * download files first and head.json last. When the published head is not a prefix of the feed
- * table the batch claims nothing and returns the refusal: the database must not grow a feed that
- * forks from what clients hold.
+ * download files first and head.json last, then the key jobs (renderKeyChanges). When the
+ * published head is not a prefix of the feed table the batch claims nothing and returns the
+ * refusal: the database must not grow a feed that forks from what clients hold.
  */
 export async function runBatch(ctx: RegistryContext, options: BatchOptions): Promise<BatchResult> {
   const before = await renderPending(ctx, options);
   if (before.state === 'refused') {
-    return { epoch: before.head.epoch, jobs: 0, skills: 0, lines: [], failed: [], render: before };
+    const keys = { jobs: 0, commits: 0 };
+    return { epoch: before.head.epoch, jobs: 0, skills: 0, lines: [], failed: [], render: before, keys };
   }
   const appended = await appendFeedRows(ctx, options);
   const render = appended.lines.length === 0 ? before : await renderPending(ctx, options);
-  return { ...appended, render };
+  return { ...appended, render, keys: await renderKeyChanges(ctx, options) };
 }

@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   appendFeed,
@@ -17,10 +17,17 @@ import { digestOfHandle } from '../blobs.js';
 import type { RegistryContext } from '../context.js';
 import type { Queryable } from '../db/database.js';
 import { downloadFile, placeDownload, removeDownload, type DownloadProblem } from './downloads.js';
-import type { RegistrySigner } from './ensure.js';
+import { normalizeArmor, type RegistrySigner } from './ensure.js';
 import { withRenderLock } from './lock.js';
 import { checkPublishedHead, keysOf } from './render.js';
-import { allLiveVersions, currentEpoch, feedLinesAfter, liveSigners, purgedVersions } from './sql.js';
+import {
+  allLiveVersions,
+  currentEpoch,
+  feedLinesAfter,
+  liveSigners,
+  publicKeys,
+  purgedVersions,
+} from './sql.js';
 
 export interface RebuildIndexResult extends RebuildResult {
   downloadProblems: DownloadProblem[];
@@ -31,7 +38,7 @@ export interface RebuildIndexResult extends RebuildResult {
  * the epoch (index-builder's rebuild: never alters, adds or renumbers a line, and refuses when the
  * published head is not on the feed), then repairs what lies beside the projection: every live
  * version's download files are placed again after re-checking their blobs, purged versions' are
- * removed, and keys/ gets every live signer's key.
+ * removed, and keys/ gets every live signer's key as the database holds it (revocation included).
  */
 export async function rebuildIndex(
   ctx: RegistryContext,
@@ -75,7 +82,9 @@ export interface VerifyIndexOptions {
 /**
  * `skills-registry index verify`: index-builder's verify with the feed table of the database's
  * epoch as `feedLines` (files == projection of the feed, chain intact, git sound), plus: the index
- * is at the database's epoch, and each live version's download file exists with its sha256.
+ * is at the database's epoch, each live version's download file exists with its sha256, and
+ * keys/ holds every live signer's key exactly as the database has it (with its revocation, once
+ * one was sent: what rebuildIndex and the key jobs write).
  */
 export async function verifyIndex(
   ctx: RegistryContext,
@@ -96,7 +105,33 @@ export async function verifyIndex(
     });
   }
   if (options.downloads !== false) problems.push(...(await checkDownloads(ctx)));
+  problems.push(...(await checkKeyFiles(ctx)));
   return { ...report, ok: problems.length === 0, problems };
+}
+
+async function checkKeyFiles(ctx: RegistryContext): Promise<VerifyProblem[]> {
+  const problems: VerifyProblem[] = [];
+  for (const [fingerprint, armored] of await publicKeys(ctx.db, await liveSigners(ctx.db))) {
+    const file = `keys/${fingerprint}.asc`;
+    const served = await readFile(path.join(ctx.paths.index, 'keys', `${fingerprint}.asc`), 'utf8').catch(
+      () => null,
+    );
+    if (served === null) {
+      problems.push({
+        code: 'INDEX_INCONSISTENT',
+        path: file,
+        message: 'is missing: the key signed live versions',
+      });
+    } else if (served !== normalizeArmor(armored)) {
+      problems.push({
+        code: 'INDEX_INCONSISTENT',
+        path: file,
+        message:
+          'differs from the key the database holds (a revocation not rendered yet?); `skills-registry index rebuild` writes it',
+      });
+    }
+  }
+  return problems;
 }
 
 async function checkDownloads(ctx: RegistryContext): Promise<VerifyProblem[]> {

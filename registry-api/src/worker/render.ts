@@ -5,10 +5,22 @@ import type { Queryable } from '../db/database.js';
 import { applyDownloads, type DownloadProblem } from './downloads.js';
 import { normalizeArmor, type RegistrySigner } from './ensure.js';
 import { withRenderLock } from './lock.js';
-import { currentEpoch, feedEnd, feedHashAt, feedLinesAfter, publicKeys } from './sql.js';
+import {
+  claimKeyJobs,
+  currentEpoch,
+  deleteKeyJobs,
+  feedEnd,
+  feedHashAt,
+  feedLinesAfter,
+  hasKeyJobs,
+  liveSigners,
+  publicKeys,
+} from './sql.js';
 
 /** Feed lines per index commit when catching up: bounds memory and the size of one commit. */
 export const RENDER_CHUNK = 5000;
+/** Key jobs per index commit. */
+export const KEY_JOBS_PER_COMMIT = 100;
 
 export type HeadCheck = { ok: true; epoch: string } | { ok: false; reason: string };
 
@@ -151,4 +163,45 @@ export async function keysOf(
     keys[fingerprint] = normalizeArmor(armored);
   }
   return keys;
+}
+
+export interface KeyRenderResult {
+  /** Key jobs done (and deleted). */
+  jobs: number;
+  /** Index commits written (0 or 1). */
+  commits: number;
+}
+
+/**
+ * The key half of a batch: claims key jobs (a key row changed: a revocation was stored) and
+ * re-renders keys/<FPR>.asc of those keys that keys/ holds — the signers of live versions; a key
+ * that signed nothing live is not needed by any installer — in one "Update keys" commit (head.json
+ * is signed again, the feed does not move). The jobs are deleted only after that commit, under the
+ * render lock, so a crash in between renders them again (the same bytes: a no-op). Nothing is
+ * written while the published head is refused (see renderPending).
+ */
+export async function renderKeyChanges(
+  ctx: RegistryContext,
+  options: { signer: RegistrySigner },
+): Promise<KeyRenderResult> {
+  // Almost every batch has none: skip the render lock's transaction then.
+  if (!(await hasKeyJobs(ctx.db))) return { jobs: 0, commits: 0 };
+  return withRenderLock(ctx, async (q) => {
+    const jobs = await claimKeyJobs(q, KEY_JOBS_PER_COMMIT);
+    if (jobs.length === 0) return { jobs: 0, commits: 0 };
+    const index = await openIndex(ctx.paths.index);
+    if (!(await checkPublishedHead(q, index)).ok) return { jobs: 0, commits: 0 };
+    const signers = await liveSigners(q, [...new Set(jobs.map((job) => job.fingerprint))]);
+    const result = await appendFeed(ctx.paths.index, {
+      lines: [],
+      keys: await keysOf(q, signers, options.signer),
+      sign: (bytes) => options.signer.sign(bytes),
+      time: ctx.now(),
+    });
+    await deleteKeyJobs(
+      q,
+      jobs.map((job) => job.id),
+    );
+    return { jobs: jobs.length, commits: result.changed.length > 0 ? 1 : 0 };
+  });
 }

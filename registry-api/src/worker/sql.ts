@@ -58,9 +58,27 @@ export async function deleteJobs(q: Queryable, ids: readonly number[]): Promise<
   await q.query('DELETE FROM index_jobs WHERE id = ANY($1::bigint[])', [ids]);
 }
 
-export async function pendingJobs(q: Queryable): Promise<number> {
-  const { rows } = await q.query<{ count: number }>('SELECT count(*)::int AS count FROM index_jobs');
-  return rows[0]!.count;
+export interface KeyJobRow {
+  id: number;
+  fingerprint: string;
+}
+
+/** Claims the oldest key jobs; the caller deletes them once their key files are committed. */
+export async function claimKeyJobs(q: Queryable, limit: number): Promise<KeyJobRow[]> {
+  const { rows } = await q.query<KeyJobRow>(
+    'SELECT id, fingerprint FROM index_key_jobs ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
+    [limit],
+  );
+  return rows;
+}
+
+export async function hasKeyJobs(q: Queryable): Promise<boolean> {
+  const { rows } = await q.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM index_key_jobs) AS any');
+  return rows[0]!.any;
+}
+
+export async function deleteKeyJobs(q: Queryable, ids: readonly number[]): Promise<void> {
+  await q.query('DELETE FROM index_key_jobs WHERE id = ANY($1::bigint[])', [ids]);
 }
 
 export async function skillNames(q: Queryable, ids: readonly number[]): Promise<Map<number, string>> {
@@ -226,10 +244,16 @@ export async function publicKeys(
   return new Map(rows.map((row) => [row.fingerprint, row.armored]));
 }
 
-/** Fingerprints of every key that signed a version that is not purged. */
-export async function liveSigners(q: Queryable): Promise<string[]> {
+/**
+ * Fingerprints of every key that signed a version that is not purged (of those given, when
+ * `among` is): the keys keys/ must hold, as the database has them.
+ */
+export async function liveSigners(q: Queryable, among?: readonly string[]): Promise<string[]> {
   const { rows } = await q.query<{ signer: string }>(
-    'SELECT DISTINCT signer FROM versions WHERE signer IS NOT NULL AND purged_at IS NULL ORDER BY signer',
+    `SELECT DISTINCT signer FROM versions
+     WHERE signer IS NOT NULL AND purged_at IS NULL AND ($1::text[] IS NULL OR signer = ANY($1::text[]))
+     ORDER BY signer`,
+    [among ?? null],
   );
   return rows.map((row) => row.signer);
 }

@@ -99,7 +99,8 @@ export function startWorker(ctx: RegistryContext, options: WorkerOptions): Worke
     while (!stopped) {
       const batch = await runBatch(ctx, { ...options, maxJobs: options.maxJobs ?? DEFAULT_MAX_JOBS });
       observe(batch.render);
-      if (batch.jobs === 0) break;
+      status.commits += batch.keys.commits;
+      if (batch.jobs === 0 && batch.keys.jobs === 0) break;
       status.batches += 1;
     }
     status.lastError = null;

@@ -67,7 +67,7 @@ export class KeysListCommand extends AccountCommand {
         this.report.result(
           reg === null
             ? `    not registered on ${registryName}`
-            : `    registered on ${registryName} ${reg.registeredAt}${reg.revokedAt === null ? '' : `, revoked ${reg.revokedAt} (${reg.revocationReason ?? 'no reason'})`}`,
+            : `    registered on ${registryName} ${reg.registeredAt}${reg.revokedAt === null ? '' : `, revoked ${reg.revokedAt} (${reg.revocationReason ?? 'no reason'}${reg.revocationPublished ? '' : '; installers are not told'})`}`,
         );
       }
     }
@@ -100,6 +100,7 @@ export class KeysListCommand extends AccountCommand {
                       registered_at: row.registry.registeredAt,
                       revoked_at: row.registry.revokedAt,
                       revocation_reason: row.registry.revocationReason,
+                      revocation_published: row.registry.revocationPublished,
                     },
             }),
       })),
