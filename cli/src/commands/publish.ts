@@ -5,9 +5,8 @@ import { BaseCommand } from '../base-command.js';
 import { RegistryApi } from '../api/client.js';
 import { publishTarball, versionState } from '../api/skills.js';
 import { checkPackage, displayPath } from '../package-check.js';
-import { chooseSigningKey, readPrivateKeyArmored } from '../pgp/keystore.js';
-import { passphraseSource } from '../pgp/passphrase.js';
-import { signDetached, unlockPrivateKey } from '../pgp/sign.js';
+import { chooseSigningKey } from '../pgp/keystore.js';
+import { signDetached, unlockStoredKey } from '../pgp/sign.js';
 import type { InputStream } from '../prompt.js';
 import { formatBytes } from './pack.js';
 
@@ -69,19 +68,12 @@ export class PublishCommand extends BaseCommand {
     const packed = await pack(dir, manifest.files === undefined ? {} : { files: manifest.files });
     const { home } = this.session;
     const key = await chooseSigningKey(home, await this.session.config(), this.key);
-    const unlocked = await unlockPrivateKey(
-      await readPrivateKeyArmored(home, key.fingerprint),
-      key.fingerprint,
-      passphraseSource(
-        {
-          env: this.session.env,
-          stdin: this.context.stdin as InputStream,
-          stderr: this.context.stderr,
-          fromStdin: this.passphraseStdin,
-        },
-        key.fingerprint,
-      ),
-    );
+    const unlocked = await unlockStoredKey(home, key.fingerprint, {
+      env: this.session.env,
+      stdin: this.context.stdin as InputStream,
+      stderr: this.context.stderr,
+      fromStdin: this.passphraseStdin,
+    });
     const signature = await signDetached(packed.bytes, unlocked);
     const spec = `${manifest.name}@${manifest.version}`;
     const { out } = this.report;

@@ -1,6 +1,9 @@
 import type { PrivateKey } from 'openpgp';
 import { SkillsError } from '@skills/schema';
+import type { HomePaths } from '../home/paths.js';
+import { readPrivateKeyArmored } from './keystore.js';
 import { loadOpenpgp } from './openpgp.js';
+import { passphraseSource, type PassphraseOptions } from './passphrase.js';
 
 export interface GeneratedKey {
   fingerprint: string;
@@ -100,4 +103,17 @@ export async function revokeLocally(
   const current = await openpgp.readKey({ armoredKey: publicArmored });
   current.revocationSignatures.push(...revoked.revocationSignatures);
   return current.armor();
+}
+
+/** The stored private key of `fingerprint`, unlocked (asking for its passphrase only if it has one). */
+export async function unlockStoredKey(
+  home: HomePaths,
+  fingerprint: string,
+  passphrase: PassphraseOptions,
+): Promise<PrivateKey> {
+  return unlockPrivateKey(
+    await readPrivateKeyArmored(home, fingerprint),
+    fingerprint,
+    passphraseSource(passphrase, fingerprint),
+  );
 }

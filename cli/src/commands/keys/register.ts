@@ -2,9 +2,9 @@ import { Command, Option } from '../../clipanion.js';
 import { AccountCommand } from '../../account/account-command.js';
 import { RegistryApi } from '../../api/client.js';
 import { keyChallenge, registerKey } from '../../api/keys.js';
-import { chooseSigningKey, readPrivateKeyArmored, readPublicKeyArmored } from '../../pgp/keystore.js';
-import { checkOneStdinSecret, passphraseSource } from '../../pgp/passphrase.js';
-import { signDetached, unlockPrivateKey } from '../../pgp/sign.js';
+import { chooseSigningKey, readPublicKeyArmored } from '../../pgp/keystore.js';
+import { checkOneStdinSecret } from '../../pgp/passphrase.js';
+import { signDetached, unlockStoredKey } from '../../pgp/sign.js';
 import type { InputStream } from '../../prompt.js';
 
 export class KeysRegisterCommand extends AccountCommand {
@@ -37,19 +37,12 @@ export class KeysRegisterCommand extends AccountCommand {
     const key = await chooseSigningKey(home, await this.session.config(), this.fingerprint);
     const api = await RegistryApi.open(this.session, this.registry);
     const username = await this.usernameFor(api);
-    const unlocked = await unlockPrivateKey(
-      await readPrivateKeyArmored(home, key.fingerprint),
-      key.fingerprint,
-      passphraseSource(
-        {
-          env: this.session.env,
-          stdin: this.context.stdin as InputStream,
-          stderr: this.context.stderr,
-          fromStdin: this.passphraseStdin,
-        },
-        key.fingerprint,
-      ),
-    );
+    const unlocked = await unlockStoredKey(home, key.fingerprint, {
+      env: this.session.env,
+      stdin: this.context.stdin as InputStream,
+      stderr: this.context.stderr,
+      fromStdin: this.passphraseStdin,
+    });
     const armored = await readPublicKeyArmored(home, key.fingerprint);
     const result = await this.withSession(api, username, async (jwt) => {
       const nonce = await keyChallenge(api, jwt);

@@ -8,15 +8,9 @@ import {
   type KeyRevocationAnswer,
   type KeyRevocationReason,
 } from '../../api/keys.js';
-import {
-  describeLocalKey,
-  readPrivateKeyArmored,
-  readPublicKeyArmored,
-  savePublicKey,
-  type LocalKey,
-} from '../../pgp/keystore.js';
-import { checkOneStdinSecret, passphraseSource } from '../../pgp/passphrase.js';
-import { revokeLocally, unlockPrivateKey } from '../../pgp/sign.js';
+import { describeLocalKey, readPublicKeyArmored, savePublicKey, type LocalKey } from '../../pgp/keystore.js';
+import { checkOneStdinSecret } from '../../pgp/passphrase.js';
+import { revokeLocally, unlockStoredKey } from '../../pgp/sign.js';
 import { readOnePublicKey, revocationsOf, type Revocation } from '../../pgp/verify.js';
 import type { InputStream } from '../../prompt.js';
 
@@ -89,19 +83,12 @@ export class KeysRevokeCommand extends AccountCommand {
     // Unlocked first, so a wrong passphrase fails before anything changes.
     const unlocked =
       plan.kind === 'new'
-        ? await unlockPrivateKey(
-            await readPrivateKeyArmored(home, fingerprint),
-            fingerprint,
-            passphraseSource(
-              {
-                env: this.session.env,
-                stdin: this.context.stdin as InputStream,
-                stderr: this.context.stderr,
-                fromStdin: this.passphraseStdin,
-              },
-              fingerprint,
-            ),
-          )
+        ? await unlockStoredKey(home, fingerprint, {
+            env: this.session.env,
+            stdin: this.context.stdin as InputStream,
+            stderr: this.context.stderr,
+            fromStdin: this.passphraseStdin,
+          })
         : null;
 
     const api = await RegistryApi.open(this.session, this.registry);
