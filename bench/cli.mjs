@@ -1,13 +1,19 @@
-// `skills search` and `skills sync` with the BUILT CLI (cli/bin/skills.js) against generated
-// registries of 1k, 10k and 100k skills, served by a static file server on loopback:
+// `skills search`, `skills sync` and `skills install` with the BUILT CLI (cli/bin/skills.js).
+// Against generated registries of 1k, 10k and 100k skills, served by a static file server on
+// loopback:
 //   - search: whole-process wall time and peak RSS of `skills search <query>`, against `node -e 0`
 //     measured in the same run, interleaved (goals at 100k: ≤ 150 ms, ≤ 2.5× node, ≤ 150 MB);
 //   - a no-change sync: the requests it makes (goal: one, a 304);
 //   - a sync after 1,000 new versions: bytes transferred against the bytes of the new feed lines
-//     (goal: < 2×).
+//     (goal: < 2×);
+//   - `skills --version` against `node -e 0` (goal: ≤ 2×).
+// Then, against the built registry: install of a skill with 5 dependencies of 20 KiB each, cold
+// and warm, against `npm install` of the same graph from Verdaccio 6.8.0 (goal: cold ≤ 0.5× npm's);
+// see bench/lib/install.mjs.
 //
-//   npx tsc -b && npm run build -w @skills/cli     # the bench runs the built packages
-//   node bench/cli.mjs [--sizes 1000,10000,100000] [--runs 15] [--new-versions 1000] [--seed 1]
+//   npm ci && npm ci --prefix bench                 # builds every workspace; Verdaccio for the bench
+//   node bench/cli.mjs [--sizes 1000,10000,100000|none] [--runs 15] [--new-versions 1000] [--seed 1]
+//        [--install yes|no] [--install-runs 10] [--deps 5] [--dep-kib 20]
 //        [--bin cli/bin/skills.js]   (another build of the CLI: a copy of its bin/ and dist/)
 //
 // Each index is made with @skills/index-builder in a child process (initIndex, rebuild of the
@@ -21,6 +27,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { mulberry32, percentile, progress } from './lib/common.mjs';
+import { benchInstall, installReport } from './lib/install.mjs';
+import { addScratch, cleanUpAndExit, cleanUpOnSignals, removeScratch } from './lib/processes.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
@@ -47,13 +56,8 @@ async function main(options) {
     console.error('Build the CLI first: npx tsc -b && npm run build -w @skills/cli');
     process.exit(1);
   }
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'skills-bench-cli-'));
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.once(signal, () => {
-      fs.rmSync(work, { recursive: true, force: true });
-      process.exit(130);
-    });
-  }
+  cleanUpOnSignals();
+  const work = addScratch(fs.mkdtempSync(path.join(os.tmpdir(), 'skills-bench-cli-')));
   const load = [os.loadavg()[0]];
   const results = [];
   try {
@@ -62,10 +66,20 @@ async function main(options) {
       fs.rmSync(path.join(work, String(size)), { recursive: true, force: true });
     }
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    removeScratch(work);
   }
   load.push(os.loadavg()[0]);
-  report(results, options, load);
+  if (results.length > 0) report(results, options, load);
+  if (options.install === 'yes') {
+    const install = await benchInstall({
+      bin: BIN,
+      runs: options.installRuns,
+      deps: options.deps,
+      kib: options.depKib,
+      seed: options.seed,
+    });
+    console.log(`\n${installReport(install)}`);
+  }
 }
 
 async function runSize(dir, size, options) {
@@ -448,17 +462,6 @@ class Registry {
   }
 }
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let buildFeedLine, indexPath, parseIndexLine;
 
 // --- the report ---------------------------------------------------------------------------------
@@ -473,14 +476,14 @@ function report(results, options, load) {
   );
   console.log('`skills search` (whole process, built binary) against `node -e 0` in the same run:\n');
   console.log(
-    '| skills | feed lines | catalog MiB | node -e 0 p50 ms | search p50 ms | search p90 ms | ratio p50 | peak RSS MiB | `--version` p50 ms |',
+    '| skills | feed lines | catalog MiB | node -e 0 p50 ms | search p50 ms | search p90 ms | ratio p50 | peak RSS MiB | `--version` p50 ms | `--version` / node |',
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const node = percentile(r.node, 50);
     const search = percentile(r.search, 50);
     console.log(
-      `| ${r.size.toLocaleString('en')} | ${r.built.lines.toLocaleString('en')} | ${mib(r.catalogBytes)} | ${ms(node)} | ${ms(search)} | ${ms(percentile(r.search, 90))} | ${(search / node).toFixed(2)}× | ${r.rss.length ? mib(Math.max(...r.rss)) : 'n/a'} | ${ms(percentile(r.version, 50))} |`,
+      `| ${r.size.toLocaleString('en')} | ${r.built.lines.toLocaleString('en')} | ${mib(r.catalogBytes)} | ${ms(node)} | ${ms(search)} | ${ms(percentile(r.search, 90))} | ${(search / node).toFixed(2)}× | ${r.rss.length ? mib(Math.max(...r.rss)) : 'n/a'} | ${ms(percentile(r.version, 50))} | ${(percentile(r.version, 50) / node).toFixed(2)}× |`,
     );
   }
   console.log('\nSync:\n');
@@ -506,11 +509,6 @@ function report(results, options, load) {
   }
 }
 
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 function dirBytes(dir) {
   let total = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
@@ -522,19 +520,36 @@ function dirBytes(dir) {
 const ms = (value) => value.toFixed(1);
 const seconds = (value) => (value / 1000).toFixed(2);
 const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-const progress = (line) => process.stderr.write(`${line}\n`);
 
 function parseOptions(argv) {
-  const options = { sizes: [1000, 10000, 100000], runs: 15, newVersions: 1000, seed: 1, bin: BIN };
+  const options = {
+    sizes: [1000, 10000, 100000],
+    runs: 15,
+    newVersions: 1000,
+    seed: 1,
+    bin: BIN,
+    install: 'yes',
+    installRuns: 10,
+    deps: 5,
+    depKib: 20,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const key = flag?.replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!(key in options) || value === undefined) {
-      console.error(`unknown option ${flag}; see the comment at the top of ${SELF}`);
+    if (!(key in options) || value === undefined || (key === 'install' && !['yes', 'no'].includes(value))) {
+      console.error(`unknown option ${flag} ${value ?? ''}; see the comment at the top of ${SELF}`);
       process.exit(2);
     }
     options[key] =
-      key === 'sizes' ? value.split(',').map(Number) : key === 'bin' ? path.resolve(value) : Number(value);
+      key === 'sizes'
+        ? value === 'none'
+          ? []
+          : value.split(',').map(Number)
+        : key === 'bin'
+          ? path.resolve(value)
+          : key === 'install'
+            ? value
+            : Number(value);
   }
   BIN = options.bin;
   return options;
@@ -545,4 +560,11 @@ if (args[0]?.startsWith('--child-'))
   ({ buildFeedLine, indexPath, parseIndexLine } = await import('@skills/schema'));
 if (args[0] === '--child-build') await childBuild(JSON.parse(args[1]));
 else if (args[0] === '--child-append') await childAppend(JSON.parse(args[1]));
-else await main(parseOptions(args));
+else {
+  try {
+    await main(parseOptions(args));
+  } catch (error) {
+    console.error(error);
+    cleanUpAndExit(1); // no registry or Verdaccio left running
+  }
+}

@@ -26,20 +26,29 @@
 // index), then skills, owners, versions, keywords and the chained feed rows are inserted with SQL,
 // then `skills-registry index rebuild` renders them. Seeded versions have no tarballs on disk (the
 // bench never downloads them); rebuild reports them as missing downloads and goes on.
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { LICENSES, mulberry32, percentile, progress, WORDS } from './lib/common.mjs';
+import {
+  addScratch,
+  cleanUpAndExit,
+  cleanUpOnSignals,
+  removeScratch,
+  runChild,
+  sleep,
+  startChild,
+  stopChild,
+  waitForOutput,
+} from './lib/processes.mjs';
+import { startVerdaccio } from './lib/verdaccio.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const REGISTRY_BIN = path.join(ROOT, 'registry-api/bin/skills-registry.js');
-const VERDACCIO_BIN = path.join(ROOT, 'bench/node_modules/verdaccio/bin/verdaccio');
 
 const { buildFeedLine, formatTimestamp, GENESIS_HASH, indexPath, isReservedName, nameSkeleton, shardPrefix } =
   await load('@skills/schema');
@@ -111,78 +120,6 @@ function parseOptions(argv) {
 // ---------------------------------------------------------------------------------------------
 // Child processes: every one started is stopped on exit, also on Ctrl-C.
 
-const children = new Set();
-const scratch = new Set();
-
-function startChild(command, args, env, name) {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let output = '';
-  const keep = (chunk) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  child.output = () => output;
-  child.label = name;
-  return child;
-}
-
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function cleanUpAndExit(code) {
-  for (const child of children) child.kill('SIGKILL');
-  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
-  process.exit(code);
-}
-
-/** Resolves with the child's stdout once `pattern` matched it; rejects if it exits first. */
-function waitForOutput(child, pattern, timeoutMs = 300_000) {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const match = pattern.exec(child.output());
-      if (match) {
-        cleanup();
-        resolve(match);
-      }
-    };
-    const onExit = (code) => {
-      cleanup();
-      reject(new Error(`${child.label} exited with ${code} before it was ready:\n${child.output()}`));
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`${child.label} was not ready after ${timeoutMs} ms:\n${child.output()}`));
-    }, timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.stdout.off('data', check);
-      child.off('exit', onExit);
-    };
-    child.stdout.on('data', check);
-    child.once('exit', onExit);
-    check();
-  });
-}
-
-function runChild(command, args, env, name) {
-  const child = startChild(command, args, env, name);
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      if (code === 0) resolve(child.output());
-      else reject(new Error(`${name} exited with ${code}:\n${child.output()}`));
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Our registry: scratch database and data dir, seeding, serve.
 
@@ -190,8 +127,7 @@ class Registry {
   constructor(kind, options) {
     this.kind = kind;
     this.options = options;
-    this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `skills-bench-registry-${kind}-`));
-    scratch.add(this.dataDir);
+    this.dataDir = addScratch(fs.mkdtempSync(path.join(os.tmpdir(), `skills-bench-registry-${kind}-`)));
     this.databaseUrl = null;
     this.dbName = null;
     this.child = null;
@@ -288,8 +224,7 @@ class Registry {
   async close() {
     await this.stop();
     await this.dropDatabase();
-    fs.rmSync(this.dataDir, { recursive: true, force: true });
-    scratch.delete(this.dataDir);
+    removeScratch(this.dataDir);
   }
 }
 
@@ -722,8 +657,6 @@ async function drained(base, seq) {
   }
 }
 
-const sleep = (msValue) => new Promise((resolve) => setTimeout(resolve, msValue));
-
 const TICK_MS = 10; // Linux USER_HZ is 100: /proc/<pid>/stat counts CPU in 10 ms ticks
 
 /** CPU ms (user + system) a process has used, from /proc; 0 when it is gone or not Linux. */
@@ -784,8 +717,7 @@ async function benchOurs(kind, size, options) {
   const loadStart = os.loadavg()[0];
   const registry = new Registry(kind, options);
   const random = mulberry32(options.seed * 7919 + size);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'skills-bench-packages-'));
-  scratch.add(work);
+  const work = addScratch(fs.mkdtempSync(path.join(os.tmpdir(), 'skills-bench-packages-')));
   const maker = new PackageMaker(work, random, options.payloadKib);
   const result = { kind, size, levels: [], downloads: [] };
   try {
@@ -881,8 +813,7 @@ async function benchOurs(kind, size, options) {
     return result;
   } finally {
     await registry.close();
-    fs.rmSync(work, { recursive: true, force: true });
-    scratch.delete(work);
+    removeScratch(work);
   }
 }
 
@@ -924,86 +855,25 @@ async function benchSearch(base, options, random) {
 // Verdaccio 6.8.0 on loopback: the same tarball sizes, the same clients, npm's publish request.
 
 async function benchVerdaccio(options) {
-  if (!fs.existsSync(VERDACCIO_BIN)) {
-    throw new Error(`Verdaccio is not installed: run \`npm ci --prefix bench\` (or pass --verdaccio no)`);
-  }
   const loadStart = os.loadavg()[0];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skills-bench-verdaccio-'));
-  scratch.add(dir);
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  fs.writeFileSync(
-    path.join(dir, 'config.yaml'),
-    [
-      `storage: ${path.join(dir, 'storage')}`,
-      'auth:',
-      '  htpasswd:',
-      `    file: ${path.join(dir, 'htpasswd')}`,
-      '    max_users: 1000',
-      'uplinks: {}',
-      'packages:',
-      "  '**':",
-      '    access: $all',
-      '    publish: $authenticated',
-      '    unpublish: $authenticated',
-      'web:',
-      '  enable: false',
-      // npm's own deployments use JWT API tokens; the legacy default re-checks the password
-      // (bcrypt) on every request, which would make Verdaccio look slower than it can be.
-      'security:',
-      '  api:',
-      '    jwt:',
-      '      sign:',
-      '        expiresIn: 2h',
-      'userRateLimit:',
-      '  windowMs: 1000',
-      '  max: 100000',
-      'max_body_size: 100mb',
-      'log: { type: stdout, format: pretty, level: warn }',
-      '',
-    ].join('\n'),
-  );
-  const child = startChild(
-    process.execPath,
-    [VERDACCIO_BIN, '--config', path.join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`],
-    { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' },
-    'verdaccio',
-  );
+  const verdaccio = await startVerdaccio(dir);
+  const { base } = verdaccio;
   const random = mulberry32(options.seed * 7919 + 1);
-  const work = path.join(dir, 'packages');
-  const maker = new PackageMaker(work, random, options.payloadKib);
+  const maker = new PackageMaker(path.join(dir, 'packages'), random, options.payloadKib);
   const result = { levels: [], downloads: [] };
   try {
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${base}/-/ping`).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (i > 600) throw new Error(`verdaccio did not start:\n${child.output()}`);
-      await sleep(100);
-    }
     const maxClients = Math.max(...options.clients);
     const tokens = [];
-    for (let c = 0; c < maxClients; c++) {
-      const username = `bench${c}`;
-      const response = await fetch(`${base}/-/user/org.couchdb.user:${username}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: username, password: PASSWORD, email: `${username}@bench.invalid` }),
-      });
-      const body = await response.json();
-      if (!body.token) throw new Error(`verdaccio refused user ${username}: ${JSON.stringify(body)}`);
-      tokens.push(body.token);
-    }
+    for (let c = 0; c < maxClients; c++) tokens.push(await verdaccio.addUser(`bench${c}`, PASSWORD));
     const publish = (job, client) => publishVerdaccio(base, tokens[client], job);
     await runClients(await makeJobs(maker, 'warm', 1, 10, null), publish);
     const published = [];
     for (const clients of options.clients) {
       const lists = await makeJobs(maker, `bench-l${clients}`, clients, levelCount(clients, options), null);
-      const cpuBefore = await cpuSnapshot(child.pid, null, options.pgUrl);
+      const cpuBefore = await cpuSnapshot(verdaccio.pid, null, options.pgUrl);
       const run = await runClients(lists, publish);
-      const cpu = cpuSince(cpuBefore, await cpuSnapshot(child.pid, null, options.pgUrl));
+      const cpu = cpuSince(cpuBefore, await cpuSnapshot(verdaccio.pid, null, options.pgUrl));
       result.levels.push({ clients, total: lists.flat().length, ...run, cpu });
       published.push(...lists.flat());
       progress(
@@ -1024,9 +894,7 @@ async function benchVerdaccio(options) {
     result.load = { start: loadStart, end: os.loadavg()[0] };
     return result;
   } finally {
-    await stopChild(child);
-    fs.rmSync(dir, { recursive: true, force: true });
-    scratch.delete(dir);
+    await verdaccio.stop();
   }
 }
 
@@ -1073,17 +941,6 @@ async function publishVerdaccio(base, token, job) {
   const text = await response.text();
   if (response.status !== 201 && response.status !== 200)
     throw new Error(`verdaccio publish ${name}@${version}: ${response.status} ${text}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1235,7 +1092,7 @@ async function machineFacts(options) {
 }
 
 async function main(options) {
-  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => cleanUpAndExit(130));
+  cleanUpOnSignals();
   const machine = await machineFacts(options);
   const results = [];
   let verdaccio = null;

@@ -10,6 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -20,7 +22,26 @@ export const VENDOR = {
   openpgp: 'openpgp.cjs',
   undici: 'undici.cjs',
   'isomorphic-git': 'isomorphic-git.cjs',
-  'isomorphic-git/http/node': 'isomorphic-git-http.cjs',
+};
+
+/**
+ * Vendor bundles that hold only part of their library. undici's index loads fetch, WebSocket,
+ * EventSource, cookies, caches and mocks (~45 ms of every command that touches the network, in a
+ * profile of a no-change `skills sync`); the CLI uses an Agent (an EnvHttpProxyAgent behind a
+ * proxy) and `Dispatcher#request`, which undici's index adds to the prototype the same way.
+ * `cli/src/http/client.ts` types its import to exactly these names.
+ */
+const VENDOR_ENTRY = {
+  undici: `'use strict';
+const Dispatcher = require('undici/lib/dispatcher/dispatcher');
+Object.assign(Dispatcher.prototype, require('undici/lib/api'));
+module.exports = {
+  Agent: require('undici/lib/dispatcher/agent'),
+  get EnvHttpProxyAgent() {
+    return require('undici/lib/dispatcher/env-http-proxy-agent');
+  },
+};
+`,
 };
 
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
@@ -66,6 +87,41 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * The manifest validator, precompiled: @skills/schema compiles skill.schema.json with ajv on first
+ * use (~40 ms of every `skills install`). Here its module is replaced by ajv's standalone code for
+ * the same schema and options, so the bundle validates without compiling and carries no compiler.
+ */
+const precompiledManifest = {
+  name: 'precompiled-manifest-validator',
+  setup(pluginBuild) {
+    pluginBuild.onLoad(
+      { filter: /[\\/]schema[\\/]dist[\\/]src[\\/]manifest-validator\.js$/ },
+      async (args) => {
+        const { MANIFEST_AJV_OPTIONS } = await import(args.path);
+        const schemaFile = path.join(here, '../schema/skill.schema.json');
+        const ajv = new Ajv({ ...MANIFEST_AJV_OPTIONS, code: { source: true } });
+        const code = standaloneCode(ajv, ajv.compile(JSON.parse(await readFile(schemaFile, 'utf8'))));
+        return {
+          contents: `const validate = (() => {
+  const module = { exports: {} };
+  const exports = module.exports;
+${code}
+  return module.exports;
+})();
+export const MANIFEST_AJV_OPTIONS = ${JSON.stringify(MANIFEST_AJV_OPTIONS)};
+export function compileManifestValidator() {
+  return validate;
+}
+`,
+          loader: 'js',
+          resolveDir: path.dirname(args.path),
+        };
+      },
+    );
+  },
+};
+
 await rm(path.join(dist, 'vendor'), { recursive: true, force: true });
 await mkdir(path.join(dist, 'vendor'), { recursive: true });
 
@@ -74,7 +130,7 @@ const results = [
     ...common,
     entryPoints: [path.join(here, 'src/main.ts')],
     outfile: path.join(dist, 'skills.cjs'),
-    plugins: [vendorExternal('./vendor/'), lazyBuiltins],
+    plugins: [vendorExternal('./vendor/'), lazyBuiltins, precompiledManifest],
   }),
 ];
 for (const [specifier, file] of Object.entries(VENDOR)) {
@@ -88,7 +144,10 @@ for (const [specifier, file] of Object.entries(VENDOR)) {
  */
 async function buildVendor(specifier, file) {
   const entry = path.join(dist, 'vendor', `${file}.entry.cjs`);
-  await writeFile(entry, `module.exports = require(${JSON.stringify(specifier)});\n`);
+  await writeFile(
+    entry,
+    VENDOR_ENTRY[specifier] ?? `module.exports = require(${JSON.stringify(specifier)});\n`,
+  );
   try {
     return await build({
       ...common,
@@ -103,17 +162,18 @@ async function buildVendor(specifier, file) {
 
 /**
  * esbuild leaves an external `import()` as it is; in CommonJS that goes through Node's ESM loader,
- * which scans the whole vendor file for named exports first. A `require()` returns the same
- * exports object without the scan.
+ * which scans the whole vendor file for named exports first. bin/code-cache.cjs returns the same
+ * exports object without the scan, compiled with the vendor bundle's code cache.
  */
 async function requireVendorImports(file) {
   const code = await readFile(file, 'utf8');
-  const pattern = /import\((["'])(\.\/vendor\/[a-z-]+\.cjs)\1\)/g;
+  const pattern = /import\((["'])\.\/vendor\/([a-z-]+\.cjs)\1\)/g;
   await writeFile(
     file,
     code.replace(
       pattern,
-      (_, quote, target) => `Promise.resolve().then(() => require(${quote}${target}${quote}))`,
+      (_, quote, target) =>
+        `Promise.resolve().then(() => require("../bin/code-cache.cjs").requireCached(require("node:path").join(__dirname, "vendor", ${quote}${target}${quote})))`,
     ),
   );
 }
@@ -125,11 +185,32 @@ if (warnings > 0) {
   process.exit(1);
 }
 
-// V8's code cache of the main bundle, for bin/load.cjs: written by running one command through it,
-// so the cache holds what a start compiles (module set-up, the command line, the report).
-const cache = path.join(dist, 'skills.cjs.cache');
-await rm(cache, { force: true });
+// V8's code caches (bin/code-cache.cjs). The main bundle's is written by running one command through
+// bin/load.cjs, so it holds what a start compiles (module set-up, the command line, the report).
+const caches = [
+  path.join(dist, 'skills.cjs.cache'),
+  ...Object.values(VENDOR).map((file) => path.join(dist, 'vendor', `${file}.cache`)),
+];
+for (const file of caches) await rm(file, { force: true });
 execFileSync(process.execPath, [path.join(here, 'bin/load.cjs'), '--version'], {
-  env: { ...process.env, SKILLS_BUILD_CODE_CACHE: cache },
+  env: { ...process.env, SKILLS_BUILD_CODE_CACHE: '1' },
   stdio: 'ignore',
 });
+// The vendor bundles' are written right after each ran, in the order and with the V8 flags a
+// command meets them: V8 refuses a cache made under other flags, and cli/src/http/client.ts sets
+// --liftoff-only once undici is loaded, before anything loads openpgp or isomorphic-git.
+const vendorPath = (file) => JSON.stringify(path.join(dist, 'vendor', file));
+execFileSync(
+  process.execPath,
+  [
+    '-e',
+    `const { requireCached } = require(${JSON.stringify(path.join(here, 'bin/code-cache.cjs'))});
+requireCached(${vendorPath(VENDOR.undici)});
+require('node:v8').setFlagsFromString('--liftoff-only');
+${Object.entries(VENDOR)
+  .filter(([specifier]) => specifier !== 'undici')
+  .map(([, file]) => `requireCached(${vendorPath(file)});`)
+  .join('\n')}`,
+  ],
+  { env: { ...process.env, SKILLS_BUILD_CODE_CACHE: '1' }, stdio: 'inherit' },
+);

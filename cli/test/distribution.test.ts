@@ -29,10 +29,11 @@ describe('the published package (npm pack -w cli, then npm install -g)', () => {
       },
     );
     const [packed] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
-    // Everything is bundled: nothing but the bin shim and its loader, the bundle with its code
-    // cache, and the vendor bundles ships.
+    // Everything is bundled: nothing but the bin shim and its loaders, the bundle and the vendor
+    // bundles with their code caches ships.
     expect(packed.files.map((file) => file.path).sort()).toEqual(
       [
+        'bin/code-cache.cjs',
         'bin/load.cjs',
         'bin/skills.js',
         'dist/skills.cjs',

@@ -62,19 +62,28 @@ export async function publishExamples(registry: RunningRegistry, examplesDir: st
 
   const published: string[] = [];
   for (const dir of await exampleDirs(examplesDir)) {
-    const packed = await pack(dir);
-    const signature = await detachedSignature(privateKey, packed.bytes);
-    const form = new FormData();
-    form.set('tarball', new Blob([packed.bytes], { type: 'application/gzip' }), `${path.basename(dir)}.tgz`);
-    form.set('signature', signature);
-    const body = await api.request<{ name: string; version: string }>('POST', '/api/v1/skills', token, form);
-    published.push(`${body.name}@${body.version}`);
+    try {
+      published.push(await publishExample(api, token, privateKey, dir));
+    } catch (error) {
+      throw new Error(`${path.basename(dir)}: ${(error as Error).message}`, { cause: error });
+    }
   }
   // Without an in-process worker the separate worker process indexes them in its own time.
   registry.worker?.kick();
   await registry.worker?.idle();
   await saveState(stateFile, { ...current, published: true });
   return { published, skipped: false };
+}
+
+/** Packs, signs and uploads one example; resolves with its `name@version`. */
+async function publishExample(api: Api, token: string, privateKey: PrivateKey, dir: string): Promise<string> {
+  const packed = await pack(dir);
+  const signature = await detachedSignature(privateKey, packed.bytes);
+  const form = new FormData();
+  form.set('tarball', new Blob([packed.bytes], { type: 'application/gzip' }), `${path.basename(dir)}.tgz`);
+  form.set('signature', signature);
+  const body = await api.request<{ name: string; version: string }>('POST', '/api/v1/skills', token, form);
+  return `${body.name}@${body.version}`;
 }
 
 async function exampleDirs(root: string): Promise<string[]> {

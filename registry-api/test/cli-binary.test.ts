@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,37 @@ describe('the skills-registry binary', () => {
     second.child.kill('SIGTERM');
     await exited(second.child);
   }, 180_000);
+
+  it('stops with the failing folder named when an example cannot be published', async () => {
+    const examples = await mkdtemp(path.join(tmpdir(), 'skills-registry-bad-examples-'));
+    const ownDir = await mkdtemp(path.join(tmpdir(), 'skills-registry-bin-bad-'));
+    try {
+      await mkdir(path.join(examples, 'broken'));
+      await writeFile(
+        path.join(examples, 'broken', 'SKILL.md'),
+        '---\nname: broken\ndescription: a: b\n---\n',
+      );
+      await writeFile(path.join(examples, 'broken', 'skill.yaml'), "name: broken\nversion: '1.0.0'\n");
+      const result = spawnSync(process.execPath, [BIN, 'serve', '--examples', examples], {
+        env: { ...env(), SKILLS_DATA_DIR: ownDir },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/could not publish the examples in .*: broken: .*422/);
+      expect(result.stdout).not.toMatch(/listening on/);
+      // The demo publisher is kept for the next start; no version was stored.
+      const list = spawnSync(process.execPath, [BIN, 'index', 'verify'], {
+        env: { ...env(), SKILLS_DATA_DIR: ownDir },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(list.stdout).toMatch(/^ok: epoch \S+, seq 0$/m);
+    } finally {
+      await rm(examples, { recursive: true, force: true });
+      await rm(ownDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('explains its commands and refuses bad usage', () => {
     expect(run('--help').stdout).toContain('skills-registry serve');

@@ -1,7 +1,9 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import schemaJson from '../skill.schema.json' with { type: 'json' };
 import type { ErrorCode, Issue } from './errors.js';
+import { compileManifestValidator } from './manifest-validator.js';
 import { printable, validateName } from './name.js';
+import { parseSimpleYaml } from './simple-yaml.js';
 import { validateRange, validateVersion } from './version.js';
 import {
   MANIFEST_FILE,
@@ -26,7 +28,7 @@ let compiled: ValidateFunction | undefined;
 
 /** Compiled on first use: most commands never read a manifest, and compiling costs start-up time. */
 function schemaValidator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, strict: true }).compile(schemaJson);
+  compiled ??= compileManifestValidator();
   return compiled;
 }
 
@@ -44,6 +46,10 @@ export function parseManifest(text: string, mode: ValidationMode = 'publish'): M
       },
     ]);
   }
+  // Most manifests are `key: value` lines and a `dependencies:` block: read without the YAML
+  // library (the same value, see simple-yaml.ts), which costs ~10 ms to warm up in a fresh process.
+  const simple = parseSimpleYaml(text);
+  if (simple !== undefined) return validateManifest(simple, mode);
   const parsed = parseYaml(text, MANIFEST_FILE, 'MANIFEST_INVALID');
   if (parsed.errors.length > 0) return fail(parsed.errors);
   return validateManifest(parsed.value, mode);

@@ -1,5 +1,6 @@
 import type * as UndiciModule from 'undici';
 import type { Dispatcher } from 'undici';
+import { setFlagsFromString } from 'node:v8';
 import { printable, SkillsError } from '@skills/schema';
 import pkg from '../../package.json' with { type: 'json' };
 import { checkSecure } from '../registry/location.js';
@@ -34,7 +35,8 @@ const MAX_REDIRECTS = 5;
 const TIMEOUTS = { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000 };
 export const USER_AGENT = `skills/${pkg.version} node/${process.versions.node}`;
 
-type Undici = typeof UndiciModule;
+/** What the vendor bundle of undici holds (cli/build.mjs): nothing else may be used from it. */
+type Undici = Pick<typeof UndiciModule, 'Agent' | 'EnvHttpProxyAgent'>;
 let undici: Promise<Undici> | undefined;
 
 /**
@@ -106,9 +108,9 @@ export class HttpClient {
     if (bearer !== undefined) headers['authorization'] = `Bearer ${bearer}`;
     let response: Dispatcher.ResponseData;
     try {
-      const { request: send } = await loadUndici();
-      response = await send(url, {
-        dispatcher,
+      response = await dispatcher.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: method as Dispatcher.HttpMethod,
         headers,
         ...(request.body === undefined ? {} : { body: request.body }),
@@ -150,7 +152,17 @@ export class HttpClient {
 }
 
 function loadUndici(): Promise<Undici> {
-  undici ??= import('undici');
+  undici ??= import('undici').then((loaded) => {
+    // undici parses HTTP with llhttp, a WebAssembly module compiled on the first connection. V8
+    // compiles it twice, Liftoff at once and then TurboFan in the background, and a process does
+    // not exit before background compiles end: ~100 ms after the last byte of every command that
+    // made a request (measured on a no-change `skills sync`). Liftoff's code parses the CLI's
+    // responses as well (headers; bodies pass through as spans), so the second compile is not
+    // started. Set after undici and the built-ins it needs are loaded: changing a V8 flag makes
+    // V8 refuse code caches made before, Node's own for built-in modules included.
+    setFlagsFromString('--liftoff-only');
+    return loaded;
+  });
   return undici;
 }
 

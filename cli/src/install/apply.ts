@@ -5,7 +5,8 @@ import type { RegistryIndex } from '../registry/registry-index.js';
 import type { Report } from '../report.js';
 import type { Session } from '../session.js';
 import type { InstallCandidate } from './candidates.js';
-import { fetchTarball } from './download.js';
+import { fetchSignature, fetchTarball } from './download.js';
+import { inParallel } from './in-parallel.js';
 import {
   activeOf,
   writeInstalledIndex,
@@ -62,6 +63,9 @@ interface Prepared {
   trusted: TrustedSigner | null;
 }
 
+/** Packages fetched and checked at once: enough to hide round trips, few enough for any server. */
+const FETCH_CONCURRENCY = 8;
+
 /**
  * Makes a scope hold exactly the resolution: first every package to add is fetched and checked
  * (size, sha256, archive rules, skill.yaml against its index line, signature and signer), so a
@@ -74,16 +78,15 @@ export async function applyResolution(input: ApplyInput): Promise<ApplyResult> {
   const { scope, index, resolution } = input;
   const names = [...resolution.keys()].sort();
   const kept = new Map<string, Omit<InstalledVersion, 'requiredBy'>>();
-  const prepared: Prepared[] = [];
+  const toFetch: InstallCandidate[] = [];
   for (const name of names) {
     const { candidate } = resolution.get(name)!;
     const current = activeOf(index, name);
-    if (current !== null && (await isIntact(scope, current, candidate))) {
-      kept.set(name, current);
-      continue;
-    }
-    prepared.push(await prepare(input, candidate));
+    if (current !== null && (await isIntact(scope, current, candidate))) kept.set(name, current);
+    else toFetch.push(candidate);
   }
+  // Downloads and checks overlap: each package waits on the network more than on the CPU.
+  const prepared = await inParallel(toFetch, FETCH_CONCURRENCY, (candidate) => prepare(input, candidate));
   await pausePoint(input.session.env, 'install:prepared');
 
   // A version replaced by other bytes under the same number leaves index.json first.
@@ -216,6 +219,13 @@ async function prepare(input: ApplyInput, candidate: InstallCandidate): Promise<
     }
   }
   input.report.progress(`fetching ${label}…`);
+  // The signature and the signer's key travel while the tarball does; failures surface in checkTrust.
+  let signature: ReturnType<typeof fetchSignature> | undefined;
+  if (line.signer !== null) {
+    signature = fetchSignature(input.session, index, line, true);
+    signature.catch(() => undefined);
+    index.publicKey(line.signer).catch(() => undefined);
+  }
   const bytes = await fetchTarball(input.session, index, line);
   const checked = await checkTarball(bytes, label);
   checkAgainstLine(checked.manifest, line, index.identity);
@@ -226,6 +236,7 @@ async function prepare(input: ApplyInput, candidate: InstallCandidate): Promise<
     bytes,
     signers: input.signers,
     trustSigner: input.trustSigner,
+    ...(signature === undefined ? {} : { signature }),
   });
   for (const warning of trust.warnings) input.report.warning(warning);
   if (line.yanked) {

@@ -131,6 +131,8 @@ async function walk<Origin>(
     chosen.set(req.name, { candidate, requiredBy: [], requirements: [req] });
     const via = [...req.chain, `${candidate.name}@${candidate.version}`];
     for (const dep of Object.keys(candidate.deps).sort()) {
+      if (!chosen.has(dep) && !fixed.has(dep) && !input.preferred.has(dep))
+        picker.prefetch(candidate.depsSource, dep);
       queue.push({
         name: dep,
         range: candidate.deps[dep]!,
@@ -208,6 +210,18 @@ class Picker<Origin> {
       }
     }
     throw conflictError(name, requirements[0]!, requirements[requirements.length - 1]!);
+  }
+
+  /**
+   * Starts reading a dependency's versions before the walk reaches it, so the index files of a
+   * package's dependencies are fetched at once rather than one round trip after another. A
+   * failure stays in the remembered answer for `pick` to report.
+   */
+  prefetch(source: string | null, name: string): void {
+    const reading = (source === null ? this.#input.source.defaultSource() : Promise.resolve(source)).then(
+      (resolved) => this.versions(resolved, name),
+    );
+    reading.catch(() => undefined);
   }
 
   versions(source: string, name: string): Promise<Candidate<Origin>[]> {

@@ -36,7 +36,8 @@ const PUBLISH_WINDOW_MS = 5 * 60 * 1000;
  */
 export class SignerStore {
   readonly #home: HomePaths;
-  readonly #files = new Map<string, SignersFile>();
+  /** One read per registry, shared by the checks that run at once. */
+  readonly #files = new Map<string, Promise<SignersFile>>();
   readonly #changed = new Set<string>();
 
   constructor(home: HomePaths) {
@@ -57,7 +58,7 @@ export class SignerStore {
 
   async save(): Promise<void> {
     for (const registry of this.#changed) {
-      const file = this.#files.get(registry)!;
+      const file = await this.#files.get(registry)!;
       const skills: Record<string, TrustedSigner[]> = {};
       for (const name of Object.keys(file.skills).sort()) skills[name] = file.skills[name]!;
       await writeJsonAtomic(this.#path(registry), { version: 1, skills });
@@ -69,9 +70,16 @@ export class SignerStore {
     return path.join(registryStateDir(this.#home, registry), 'signers.json');
   }
 
-  async #load(registry: string): Promise<SignersFile> {
-    const known = this.#files.get(registry);
-    if (known !== undefined) return known;
+  #load(registry: string): Promise<SignersFile> {
+    let loading = this.#files.get(registry);
+    if (loading === undefined) {
+      loading = this.#read(registry);
+      this.#files.set(registry, loading);
+    }
+    return loading;
+  }
+
+  async #read(registry: string): Promise<SignersFile> {
     const file = this.#path(registry);
     let loaded: SignersFile = { version: 1, skills: {} };
     const text = await readFile(file, 'utf8').catch((error: unknown) => {
@@ -98,7 +106,6 @@ export class SignerStore {
         });
       }
     }
-    this.#files.set(registry, loaded);
     return loaded;
   }
 }
@@ -112,6 +119,8 @@ export interface TrustInput {
   signers: SignerStore;
   /** `--trust-signer <FPR>`: accept this key even though it is not the recorded one. */
   trustSigner: string | null;
+  /** The signature as `fetchSignature(…, true)` gives it, when the caller started that already. */
+  signature?: Promise<{ text: string; cached: boolean }>;
 }
 
 export interface TrustResult {
@@ -181,7 +190,7 @@ async function verifyWithRetry(
   at: Date,
 ): ReturnType<typeof verifyDetached> {
   const { session, index, line } = input;
-  let signature = await fetchSignature(session, index, line, true);
+  let signature = await (input.signature ?? fetchSignature(session, index, line, true));
   for (;;) {
     try {
       const verified = await verifyDetached({

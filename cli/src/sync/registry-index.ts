@@ -48,6 +48,8 @@ export class SyncedRegistryIndex implements RegistryIndex {
   readonly registry: SelectedRegistry;
   #config: IndexConfig;
   #transport: Promise<IndexTransport> | undefined;
+  readonly #keys = new Map<string, Promise<string>>();
+  #resyncing: Promise<void> | undefined;
 
   constructor(
     private readonly session: Session,
@@ -91,11 +93,7 @@ export class SyncedRegistryIndex implements RegistryIndex {
         this.options.progress?.(
           `${this.#name()}: ${name}'s index file is not the one the catalog expects; syncing`,
         );
-        await syncRegistry(this.session, this.registry, {
-          ...(this.options.progress ? { progress: this.options.progress } : {}),
-          ...(this.options.warn ? { warn: this.options.warn } : {}),
-        });
-        this.#config = this.#withCatalog((file) => file.config());
+        await this.#resync();
         const again = this.latest(name);
         if (again === null || again.file === null) return [];
         expected = again.file;
@@ -110,8 +108,32 @@ export class SyncedRegistryIndex implements RegistryIndex {
     return read.lines;
   }
 
-  /** keys/<FPR>.asc of the index; the last copy read is used when the registry is unreachable. */
-  async publicKey(fingerprint: string): Promise<string> {
+  /** One re-sync per command, shared by the shard reads that run at once and found a stale copy. */
+  #resync(): Promise<void> {
+    this.#resyncing ??= syncRegistry(this.session, this.registry, {
+      ...(this.options.progress ? { progress: this.options.progress } : {}),
+      ...(this.options.warn ? { warn: this.options.warn } : {}),
+    }).then(() => {
+      this.#config = this.#withCatalog((file) => file.config());
+    });
+    return this.#resyncing;
+  }
+
+  /**
+   * keys/<FPR>.asc of the index; the last copy read is used when the registry is unreachable.
+   * Read once per command (the packages of one install often share a signer); a failure is not kept.
+   */
+  publicKey(fingerprint: string): Promise<string> {
+    let reading = this.#keys.get(fingerprint);
+    if (reading === undefined) {
+      reading = this.#readPublicKey(fingerprint);
+      this.#keys.set(fingerprint, reading);
+      reading.catch(() => this.#keys.delete(fingerprint));
+    }
+    return reading;
+  }
+
+  async #readPublicKey(fingerprint: string): Promise<string> {
     if (!isFingerprint(fingerprint)) {
       throw new SkillsError('SIGNER_KEY_INVALID', `"${printable(fingerprint)}" is not a key fingerprint`, {
         hint: 'the index names a malformed signer: report it to the registry operator',

@@ -76,8 +76,19 @@ export class ServeCommand extends RegistryCommand {
     process.once('SIGTERM', () => stop('SIGTERM'));
 
     if (this.examples !== undefined) {
-      const demo = await publishExamples(registry, this.examples);
-      if (!demo.skipped) logger.info({ published: demo.published }, 'published the examples as user "demo"');
+      try {
+        const demo = await publishExamples(registry, this.examples);
+        if (!demo.skipped)
+          logger.info({ published: demo.published }, 'published the examples as user "demo"');
+      } catch (error) {
+        // A registry half set up must not sit there serving: say what failed and stop.
+        this.context.stderr.write(
+          `error: could not publish the examples in ${this.examples}: ${(error as Error).message}\n`,
+        );
+        stopping = true;
+        await registry.close();
+        return 1;
+      }
     }
     const { url, key } = registry;
     this.context.stdout.write(
