@@ -7,7 +7,9 @@
 // `import()`, and the main bundle turns each such import into `require('./vendor/<lib>.cjs')`. A
 // single bundle would still compile them at every start (~25 ms per 2 MB here, on `skills --version`).
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -185,32 +187,44 @@ if (warnings > 0) {
   process.exit(1);
 }
 
-// V8's code caches (bin/code-cache.cjs). The main bundle's is written by running one command through
-// bin/load.cjs, so it holds what a start compiles (module set-up, the command line, the report).
+// V8's code caches (bin/code-cache.cjs). The main bundle's is written at the end of one command
+// run through bin/load.cjs — an install of an example from its folder, in a scratch home — so it
+// holds what a start and an install compile (a cache made by `--version` alone left ~30 ms of
+// an install's CPU to lazy compiles). The vendor bundles' by scripts/vendor-code-cache.cjs.
 const caches = [
   path.join(dist, 'skills.cjs.cache'),
   ...Object.values(VENDOR).map((file) => path.join(dist, 'vendor', `${file}.cache`)),
 ];
 for (const file of caches) await rm(file, { force: true });
-execFileSync(process.execPath, [path.join(here, 'bin/load.cjs'), '--version'], {
+const scratch = await mkdtemp(path.join(tmpdir(), 'skills-build-cache-'));
+try {
+  execFileSync(
+    process.execPath,
+    [path.join(here, 'bin/load.cjs'), 'install', path.join(here, '../examples/conventional-commits')],
+    {
+      cwd: scratch,
+      env: {
+        PATH: process.env.PATH,
+        HOME: scratch,
+        SKILLS_HOME: path.join(scratch, '.skills'),
+        NO_COLOR: '1',
+        SKILLS_BUILD_CODE_CACHE: '1',
+      },
+      stdio: 'ignore',
+    },
+  );
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}
+execFileSync(process.execPath, [path.join(here, 'scripts/vendor-code-cache.cjs')], {
   env: { ...process.env, SKILLS_BUILD_CODE_CACHE: '1' },
-  stdio: 'ignore',
+  stdio: 'inherit',
 });
-// The vendor bundles' are written right after each ran, in the order and with the V8 flags a
-// command meets them: V8 refuses a cache made under other flags, and cli/src/http/client.ts sets
-// --liftoff-only once undici is loaded, before anything loads openpgp or isomorphic-git.
-const vendorPath = (file) => JSON.stringify(path.join(dist, 'vendor', file));
-execFileSync(
-  process.execPath,
-  [
-    '-e',
-    `const { requireCached } = require(${JSON.stringify(path.join(here, 'bin/code-cache.cjs'))});
-requireCached(${vendorPath(VENDOR.undici)});
-require('node:v8').setFlagsFromString('--liftoff-only');
-${Object.entries(VENDOR)
-  .filter(([specifier]) => specifier !== 'undici')
-  .map(([, file]) => `requireCached(${vendorPath(file)});`)
-  .join('\n')}`,
-  ],
-  { env: { ...process.env, SKILLS_BUILD_CODE_CACHE: '1' }, stdio: 'inherit' },
-);
+for (const file of caches) {
+  if (!existsSync(file)) {
+    console.error(
+      `build.mjs: ${path.relative(here, file)} was not written (is scripts/vendor-code-cache.cjs current?)`,
+    );
+    process.exit(1);
+  }
+}

@@ -84,6 +84,7 @@ export function syncedOpener(report: Report): OpenRegistryIndex {
   const options = {
     progress: (line: string) => report.progress(line),
     warn: (warning: Warning) => report.warning(warning),
+    preloadVerifier: true,
   };
   return async (session, selected) => {
     try {

@@ -20,6 +20,8 @@ export interface LocalCatalogOptions {
   sync: SyncMode;
   progress?: (line: string) => void;
   warn?: (warning: Warning) => void;
+  /** Passed to the sync (SyncOptions.preloadVerifier). */
+  preloadVerifier?: boolean;
 }
 
 export interface LocalCatalog {
@@ -44,6 +46,7 @@ export async function localCatalog(
     syncRegistry(session, selected, {
       ...(options.progress ? { progress: options.progress } : {}),
       ...(options.warn ? { warn: options.warn } : {}),
+      ...(options.preloadVerifier ? { preloadVerifier: true } : {}),
     });
   let synced: SyncOutcome | null = null;
   if (options.sync === 'always' || (options.sync === 'if-stale' && held === null)) {
