@@ -200,6 +200,63 @@ describe('resolve', () => {
   });
 });
 
+describe('resolve: reading dependencies at once', () => {
+  it('asks for every dependency of a package before the first answer, each once', async () => {
+    const asked: string[] = [];
+    const waiting: Array<() => void> = [];
+    const all: Registry = {
+      app: [['1.0.0', { a: '^1.0.0', b: '^1.0.0', c: '^1.0.0' }]],
+      a: [['1.0.0', { c: '^1.0.0' }]],
+      b: [['1.0.0']],
+      c: [['1.0.0'], ['1.1.0']],
+    };
+    const source: CandidateSource<string> = {
+      defaultSource: async () => MAIN,
+      versions: async (where, name) => {
+        asked.push(name);
+        // Answers only once all three dependencies of app were asked for: a resolver that waited
+        // for each answer before asking the next would never finish.
+        if (name !== 'app') {
+          await new Promise<void>((done) => {
+            waiting.push(done);
+            if (waiting.length === 3) for (const go of waiting) go();
+          });
+        }
+        return (all[name] ?? []).map(([version, deps]) => candidate(where, name, version, deps));
+      },
+    };
+    const resolution = await resolve({ roots: [root('app')], preferred: new Map(), source });
+    expect(
+      Object.fromEntries([...resolution].map(([name, skill]) => [name, skill.candidate.version])),
+    ).toEqual({
+      app: '1.0.0',
+      a: '1.0.0',
+      b: '1.0.0',
+      c: '1.1.0',
+    });
+    expect(asked.sort()).toEqual(['a', 'app', 'b', 'c']);
+  });
+
+  it('does not ask for a dependency it keeps, and reports a failed read where the walk needs it', async () => {
+    const asked: string[] = [];
+    const kept = candidate(MAIN, 'kept', '1.2.0');
+    const source: CandidateSource<string> = {
+      defaultSource: async () => MAIN,
+      versions: async (where, name) => {
+        asked.push(name);
+        if (name === 'broken')
+          throw new SkillsError('INDEX_INCONSISTENT', 'broken: the index file is damaged');
+        return name === 'app' ? [candidate(where, name, '1.0.0', { kept: '^1.0.0', broken: '^1.0.0' })] : [];
+      },
+    };
+    const error = await failure(
+      resolve({ roots: [root('app')], preferred: new Map([['kept', kept]]), source }),
+    );
+    expect(error.code).toBe('INDEX_INCONSISTENT');
+    expect(asked.sort()).toEqual(['app', 'broken']);
+  });
+});
+
 describe('exactPin', () => {
   it('should find the version a range names exactly, and nothing else', () => {
     expect(exactPin('1.2.3')).toBe('1.2.3');

@@ -721,6 +721,31 @@ describe('skills install checks the tarball against its index line', () => {
   });
 });
 
+describe('skills install reads what packages share once', () => {
+  it('fetches a signer key once for all the packages it signed', async () => {
+    const { root, skills } = await home();
+    const copy = path.join(root, 'site');
+    await cp(path.join(registry.dataDir, 'index'), copy, {
+      recursive: true,
+      filter: (src) => !src.includes('.git'),
+    });
+    const server = await serveStatic(copy);
+    try {
+      expect((await skills('registry', 'add', 'mirror', server.url, '--default')).code).toBe(0);
+      const signingKey = JSON.parse(await readFile(path.join(copy, 'config.json'), 'utf8')).signing_key;
+      server.requests.length = 0;
+      const installed = onlyJson((await skills('install', 'release-checklist', '--json')).stdout);
+      expect(installed.installed).toHaveLength(3);
+      const keyReads = server.requests
+        .map((req) => req.url ?? '')
+        .filter((url) => url.includes('/keys/') && !url.includes(signingKey));
+      expect(keyReads).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('skills install offline', () => {
   it('installs from the cache with the last synced index when the registry cannot be reached', async () => {
     const { root, skills } = await home();
