@@ -193,6 +193,11 @@ class Registry {
     return this.url;
   }
 
+  /** The pids of `serve` and of the separate `worker`, when there is one. */
+  pids() {
+    return [this.child, this.worker].filter((child) => child !== null).map((child) => child.pid);
+  }
+
   async stop() {
     if (this.worker) await stopChild(this.worker);
     this.worker = null;
@@ -671,11 +676,12 @@ function processCpuMs(pid) {
 }
 
 /**
- * CPU used so far by the registry's process, the PostgreSQL backends serving its database (by
- * pid: pooled connections come and go) and this process (the clients), so that a level reports
- * CPU ms per publish — steadier than wall time on a machine shared with other work.
+ * CPU used so far by the registry's processes (`serve`, and `worker` when it runs apart), the
+ * PostgreSQL backends serving its database (by pid: pooled connections come and go) and this
+ * process (the clients), so that a level reports CPU ms per publish — steadier than wall time on
+ * a machine shared with other work.
  */
-async function cpuSnapshot(pid, database, pgUrl) {
+async function cpuSnapshot(pids, database, pgUrl) {
   const backends = new Map();
   if (database) {
     const { rows } = await adminQuery(
@@ -685,7 +691,8 @@ async function cpuSnapshot(pid, database, pgUrl) {
     for (const { pid: backend } of rows) backends.set(backend, processCpuMs(backend));
   }
   const client = process.cpuUsage();
-  return { server: processCpuMs(pid), backends, client: (client.user + client.system) / 1000 };
+  const server = [pids].flat().reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  return { server, backends, client: (client.user + client.system) / 1000 };
 }
 
 function cpuSince(before, after) {
@@ -763,7 +770,7 @@ async function benchOurs(kind, size, options) {
       const every = Math.max(1, Math.floor(total / options.indexSamples));
       const followers = [];
       let answered = 0;
-      const cpuBefore = await cpuSnapshot(registry.child.pid, registry.dbName, options.pgUrl);
+      const cpuBefore = await cpuSnapshot(registry.pids(), registry.dbName, options.pgUrl);
       const run = await runClients(
         lists,
         (job, client) => publishOurs(base, publishers[client], job),
@@ -776,7 +783,7 @@ async function benchOurs(kind, size, options) {
       const drainMs = await drained(base, seq);
       const indexLag = await Promise.all(followers);
       // Until the index caught up, so the worker's share of these publishes is counted too.
-      const cpu = cpuSince(cpuBefore, await cpuSnapshot(registry.child.pid, registry.dbName, options.pgUrl));
+      const cpu = cpuSince(cpuBefore, await cpuSnapshot(registry.pids(), registry.dbName, options.pgUrl));
       published.push(...lists.flat());
       result.levels.push({ clients, total, ...run, drainMs, indexLag, cpu });
       progress(
@@ -979,7 +986,7 @@ function report(results, verdaccio, options, machine) {
   line('Publishes (the time from sending the request to reading the 201):');
   line();
   line(
-    '| registry | database | seeded skills | clients | publishes | p50 ms | p99 ms | publishes/s | p50 ours/Verdaccio | rate ours/Verdaccio | index caught up s | CPU ms per publish: server + PostgreSQL + clients | publishes/s on 2 idle cores (est.) | failed | load |',
+    '| registry | database | seeded skills | clients | publishes | p50 ms | p99 ms | publishes/s | p50 ours/Verdaccio | rate ours/Verdaccio | index caught up s | CPU ms per publish: registry (serve + worker) + PostgreSQL + clients | publishes/s on 2 idle cores (est.) | failed | load |',
   );
   line('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
   for (const r of results) {

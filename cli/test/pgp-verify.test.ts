@@ -100,6 +100,11 @@ describe('verifyDetached', () => {
     });
     const publicKey = revoked.toPublic().armor();
     const base = { bytes, signature, publicKey, fingerprint: signer.fingerprint };
+    // The same key read before its revocation was added verifies; the key is read again when its
+    // text changes (keys are kept per process by their text).
+    await expect(
+      verifyDetached({ ...base, publicKey: signer.publicArmored, at: new Date() }),
+    ).resolves.toMatchObject({ laterRevocations: [] });
     const earlier = await verifyDetached({ ...base, at: new Date(signedAt.getTime() + 5 * 60_000) });
     expect(earlier.laterRevocations).toEqual([
       { at: expect.any(Date), reason: 'compromised', message: 'laptop stolen', primary: true },

@@ -52,7 +52,7 @@ const MAX_ARMOR_BYTES = 64 * 1024;
  */
 export async function verifyDetached(input: VerifyDetachedInput): Promise<VerifiedSignature> {
   const openpgp = await loadOpenpgp();
-  const key = await readOnePublicKey(input.publicKey, input.fingerprint);
+  const { key, revocations: revocationsBy } = await preparedKey(input.publicKey, input.fingerprint);
   const signature = await readOneSignature(input.signature);
   const packet = signature.packets[0]!;
   const signingKey = key.getKeys(packet.issuerKeyID)[0];
@@ -61,7 +61,7 @@ export async function verifyDetached(input: VerifyDetachedInput): Promise<Verifi
       `the signature was made by key ${packet.issuerKeyID.toHex().toUpperCase()}, which is not part of ${input.fingerprint}`,
     );
   }
-  const revocations = await revocationsOf(key, signingKey);
+  const revocations = revocationsBy.get(signingKey) ?? [];
   const before = revocations.find((revocation) => revocation.at.getTime() <= input.at.getTime());
   if (before !== undefined) {
     throw new SkillsError(
@@ -70,7 +70,6 @@ export async function verifyDetached(input: VerifyDetachedInput): Promise<Verifi
       { hint: 'do not trust what this key signed after its revocation; ask the publisher for a new release' },
     );
   }
-  stripRevocations(key);
   const signedAt = packet.created;
   if (signedAt === null) throw invalid('the signature carries no creation time');
   // openpgp judges the key at the signature's creation time; DESIGN also wants it valid at `at`.
@@ -104,6 +103,37 @@ export async function verifyDetached(input: VerifyDetachedInput): Promise<Verifi
     signedAt,
     laterRevocations: revocations.filter((revocation) => revocation.at.getTime() > input.at.getTime()),
   };
+}
+
+/** A key read for verification: its revocations judged (for it and each subkey), then stripped. */
+interface PreparedKey {
+  key: PublicKey;
+  revocations: Map<PublicKey | Subkey, Revocation[]>;
+}
+
+/**
+ * Keys read this process, by fingerprint and armored text: the packages of one install often share
+ * a signer, and openpgp remembers on a self-signature that it verified, so reusing the parsed key
+ * checks its certifications once instead of on every signature. Expiry is still judged at each
+ * signature's own time. A key that fails to read is not kept.
+ */
+const preparedKeys = new Map<string, Promise<PreparedKey>>();
+
+function preparedKey(armored: string, fingerprint: string): Promise<PreparedKey> {
+  const id = `${fingerprint}\n${armored}`;
+  let preparing = preparedKeys.get(id);
+  if (preparing === undefined) {
+    preparing = (async () => {
+      const key = await readOnePublicKey(armored, fingerprint);
+      const revocations = new Map<PublicKey | Subkey, Revocation[]>();
+      for (const which of [key, ...key.subkeys]) revocations.set(which, await revocationsOf(key, which));
+      stripRevocations(key);
+      return { key, revocations };
+    })();
+    preparedKeys.set(id, preparing);
+    preparing.catch(() => preparedKeys.delete(id));
+  }
+  return preparing;
 }
 
 async function checkNotExpired(

@@ -82,6 +82,7 @@ export async function checkHead(
   pinnedKey: string | null,
   now: Date,
   noCache = false,
+  signature?: Promise<HeadSignatureFiles>,
 ): Promise<void> {
   if (pinnedKey !== null) {
     if (config.signing_key !== pinnedKey) {
@@ -96,7 +97,13 @@ export async function checkHead(
         },
       );
     }
-    await verifyHeadSignature(transport, fetched.bytes, pinnedKey, now, noCache);
+    await verifyHeadSignature(
+      transport,
+      fetched.bytes,
+      pinnedKey,
+      now,
+      await (signature ?? fetchHeadSignature(transport, pinnedKey, noCache)),
+    );
   }
   const expires = fetched.head.expires;
   if (expires !== null && Date.parse(expires) <= now.getTime()) {
@@ -108,24 +115,44 @@ export async function checkHead(
   }
 }
 
+/** feed/head.json.asc and the pinned key's file, as the index answered for them. */
+export interface HeadSignatureFiles {
+  signature: Awaited<ReturnType<IndexTransport['get']>>;
+  key: Awaited<ReturnType<IndexTransport['get']>>;
+}
+
+/**
+ * Asks for both files at once. The sync starts this beside config.json, which it needs first:
+ * three requests in one round trip instead of three, with every check still made in order.
+ */
+export async function fetchHeadSignature(
+  transport: IndexTransport,
+  fingerprint: string,
+  noCache: boolean,
+): Promise<HeadSignatureFiles> {
+  const [signature, key] = await Promise.all([
+    transport.get(`${FEED_HEAD_PATH}.asc`, {
+      maxBytes: SIGNATURE_MAX_BYTES,
+      ...(noCache ? { noCache: true } : {}),
+    }),
+    transport.get(`keys/${fingerprint}.asc`, { maxBytes: KEY_MAX_BYTES }),
+  ]);
+  return { signature, key };
+}
+
 async function verifyHeadSignature(
   transport: IndexTransport,
   bytes: Buffer,
   fingerprint: string,
   now: Date,
-  noCache: boolean,
+  { signature, key }: HeadSignatureFiles,
 ): Promise<void> {
   const unsigned = (why: string): SkillsError =>
     new SkillsError('HEAD_SIGNATURE_INVALID', `feed/head.json of ${transport.where} ${why}`, {
       hint: 'nothing was synced; run `skills sync` again, and if it persists report it to the registry operator',
     });
-  const signature = await transport.get(`${FEED_HEAD_PATH}.asc`, {
-    maxBytes: SIGNATURE_MAX_BYTES,
-    ...(noCache ? { noCache: true } : {}),
-  });
   if (signature.status !== 'ok')
     throw unsigned(`is not signed, but the registry key ${fingerprint} is pinned`);
-  const key = await transport.get(`keys/${fingerprint}.asc`, { maxBytes: KEY_MAX_BYTES });
   if (key.status !== 'ok') throw unsigned(`cannot be checked: the index has no keys/${fingerprint}.asc`);
   try {
     await verifyDetached({

@@ -11,7 +11,14 @@ import type { IndexTransport } from '../transport/types.js';
 import type { CatalogHeader, CatalogState, EntryLines } from './catalog-file.js';
 import { mergeFeed, type MergedCatalog } from './merge.js';
 import { readFeedTo, type SyncPosition } from './feed.js';
-import { checkHead, fetchConfig, fetchHead, type FetchedConfig, type FetchedHead } from './head.js';
+import {
+  checkHead,
+  fetchConfig,
+  fetchHead,
+  fetchHeadSignature,
+  type FetchedConfig,
+  type FetchedHead,
+} from './head.js';
 import { farBehind, GENESIS, readHeadSnapshot } from './snapshot.js';
 import {
   headEtag,
@@ -258,11 +265,13 @@ class SyncRun {
     pinnedKey: string | null,
     noCache: boolean,
   ): Promise<FetchedConfig> {
+    const signature = pinnedKey === null ? undefined : fetchHeadSignature(this.transport, pinnedKey, noCache);
+    signature?.catch(() => undefined); // a failed config.json is reported first
     const config = await fetchConfig(
       this.transport,
       stored === null ? null : { text: stored.config, etag: stored.configEtag },
     );
-    await checkHead(this.transport, fetched, config.config, pinnedKey, new Date(), noCache);
+    await checkHead(this.transport, fetched, config.config, pinnedKey, new Date(), noCache, signature);
     if (config.config.epoch !== fetched.head.epoch) {
       throw new SkillsError(
         'FEED_STALE',
