@@ -151,6 +151,8 @@ export class HttpClient {
   }
 }
 
+const WARM_BUILTINS = ['node:zlib', 'node:stream/web', 'node:worker_threads'] as const;
+
 function loadUndici(): Promise<Undici> {
   undici ??= import('undici').then((loaded) => {
     // undici parses HTTP with llhttp, a WebAssembly module compiled on the first connection. V8
@@ -159,7 +161,14 @@ function loadUndici(): Promise<Undici> {
     // made a request (measured on a no-change `skills sync`). Liftoff's code parses the CLI's
     // responses as well (headers; bodies pass through as spans), so the second compile is not
     // started. Set after undici and the built-ins it needs are loaded: changing a V8 flag makes
-    // V8 refuse code caches made before, Node's own for built-in modules included.
+    // V8 refuse code caches made before, Node's own for built-in modules included — so the
+    // built-ins network commands load later (zlib for tarballs and snapshots; web streams,
+    // worker_threads and WebCrypto's Ed25519, which openpgp verifies with) are loaded first, from
+    // Node's cache. Importing a throwaway key is what loads WebCrypto's Ed25519 modules.
+    for (const id of WARM_BUILTINS) process.getBuiltinModule(id);
+    globalThis.crypto.subtle
+      .importKey('raw', new Uint8Array(32), { name: 'Ed25519' }, false, ['verify'])
+      .catch(() => undefined);
     setFlagsFromString('--liftoff-only');
     return loaded;
   });
