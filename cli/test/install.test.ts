@@ -721,15 +721,20 @@ describe('skills install checks the tarball against its index line', () => {
   });
 });
 
+/** The registry's index copied under `root` and served by a plain static server (its dl/ stays on the registry). */
+async function staticMirror(root: string) {
+  const copy = path.join(root, 'site');
+  await cp(path.join(registry.dataDir, 'index'), copy, {
+    recursive: true,
+    filter: (src) => !src.includes('.git'),
+  });
+  return { copy, server: await serveStatic(copy) };
+}
+
 describe('skills install reads what packages share once', () => {
   it('fetches a signer key once for all the packages it signed', async () => {
     const { root, skills } = await home();
-    const copy = path.join(root, 'site');
-    await cp(path.join(registry.dataDir, 'index'), copy, {
-      recursive: true,
-      filter: (src) => !src.includes('.git'),
-    });
-    const server = await serveStatic(copy);
+    const { copy, server } = await staticMirror(root);
     try {
       expect((await skills('registry', 'add', 'mirror', server.url, '--default')).code).toBe(0);
       const signingKey = JSON.parse(await readFile(path.join(copy, 'config.json'), 'utf8')).signing_key;
@@ -749,12 +754,7 @@ describe('skills install reads what packages share once', () => {
 describe('skills install offline', () => {
   it('installs from the cache with the last synced index when the registry cannot be reached', async () => {
     const { root, skills } = await home();
-    const copy = path.join(root, 'site');
-    await cp(path.join(registry.dataDir, 'index'), copy, {
-      recursive: true,
-      filter: (src) => !src.includes('.git'),
-    });
-    const server = await serveStatic(copy);
+    const { server } = await staticMirror(root);
     expect((await skills('registry', 'add', 'mirror', server.url, '--default')).code).toBe(0);
     expect((await skills('install', 'code-review', '--json')).code).toBe(0);
     expect((await skills('uninstall', 'code-review')).code).toBe(0);
