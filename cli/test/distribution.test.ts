@@ -35,6 +35,7 @@ describe('the published package (npm pack -w cli, then npm install -g)', () => {
       [
         'bin/code-cache.cjs',
         'bin/load.cjs',
+        'bin/package.json',
         'bin/skills.js',
         'dist/skills.cjs',
         'dist/skills.cjs.cache',
