@@ -173,7 +173,7 @@ async function timed(command, args, env, cwd) {
 // --- the packages ------------------------------------------------------------------------------
 
 /** Writes the graph's skill folders (deps first, then the root); returns their names and dirs. */
-export function makeGraph(dir, { deps, kib, seed }) {
+function makeGraph(dir, { deps, kib, seed }) {
   const random = mulberry32(seed * 31 + deps);
   const names = Array.from({ length: deps }, (_, i) => `bench-dep-${i + 1}`);
   const graph = [
@@ -221,7 +221,7 @@ function prose(random, length) {
 // --- the registries ----------------------------------------------------------------------------
 
 /** Our registry on the embedded database with the graph published through `--examples`. */
-export async function startOurs(dataDir, packages) {
+async function startOurs(dataDir, packages) {
   const examples = path.dirname(packages[0].dir);
   const child = startChild(
     process.execPath,
