@@ -4,8 +4,9 @@
 // warning about it — or any other — fails the build rather than shipping a binary that breaks.
 //
 // Heavy libraries load only in the commands that need them (DESIGN §1): the CLI imports them with
-// `import()`, and the main bundle turns each such import into `require('./vendor/<lib>.cjs')`. A
-// single bundle would still compile them at every start (~25 ms per 2 MB here, on `skills --version`).
+// `import()`, and the main bundle turns each such import into a `require` of `dist/vendor/<lib>.cjs`
+// through bin/code-cache.cjs (with the file's V8 code cache). A single bundle would still compile
+// them at every start (~25 ms per 2 MB here, on `skills --version`).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
