@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { isFingerprint, isSha256, isValidName, isValidVersion, printable, SkillsError } from '@skills/schema';
 import { writeJsonAtomic } from '../fs/atomic.js';
+import { readTextIfExists } from '../fs/read.js';
 
 /** One installed version of a skill, as index.json records it (DESIGN §6 Files). */
 export interface InstalledVersion {
@@ -64,13 +64,8 @@ export function activeOf(index: InstalledIndex, name: string): ActiveSkill | nul
 
 /** Reads index.json; a missing file is an empty index, a damaged one an error (never overwritten). */
 export async function readInstalledIndex(file: string): Promise<InstalledIndex> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyIndex();
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === null) return emptyIndex();
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isFingerprint, printable, SkillsError, UsageError, type IndexLine } from '@skills/schema';
 import { writeJsonAtomic } from '../fs/atomic.js';
+import { readTextIfExists } from '../fs/read.js';
 import type { HomePaths } from '../home/paths.js';
 import { loadOpenpgp } from '../pgp/openpgp.js';
 import { verifyDetached } from '../pgp/verify.js';
@@ -82,10 +82,7 @@ export class SignerStore {
   async #read(registry: string): Promise<SignersFile> {
     const file = this.#path(registry);
     let loaded: SignersFile = { version: 1, skills: {} };
-    const text = await readFile(file, 'utf8').catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    });
+    const text = await readTextIfExists(file);
     if (text !== null) {
       try {
         const value = JSON.parse(text) as SignersFile;

@@ -1,7 +1,8 @@
-import { chmod, mkdir, readdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isFingerprint, printable, SkillsError } from '@skills/schema';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readTextIfExists } from '../fs/read.js';
 import type { CliConfig } from '../home/config.js';
 import type { HomePaths } from '../home/paths.js';
 import { loadOpenpgp } from './openpgp.js';
@@ -54,15 +55,6 @@ export async function savePublicKey(home: HomePaths, fingerprint: string, armore
   await writeFileAtomic(publicKeyFile(home, fingerprint), armored, { mode: 0o644 });
 }
 
-export async function readKeyFile(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
 /** Every key under keys/, by fingerprint; a file that is not a readable key is skipped. */
 export async function listLocalKeys(
   home: HomePaths,
@@ -90,7 +82,7 @@ export async function listLocalKeys(
 
 export async function describeLocalKey(home: HomePaths, fingerprint: string): Promise<LocalKey> {
   const openpgp = await loadOpenpgp();
-  const armored = await readKeyFile(publicKeyFile(home, fingerprint));
+  const armored = await readTextIfExists(publicKeyFile(home, fingerprint));
   if (armored === null) throw keyNotFound(fingerprint);
   const key = await openpgp.readKey({ armoredKey: armored });
   if (key.getFingerprint().toUpperCase() !== fingerprint) {
@@ -98,7 +90,7 @@ export async function describeLocalKey(home: HomePaths, fingerprint: string): Pr
       hint: 'move the file away: key files are named after their fingerprint',
     });
   }
-  const privateArmored = await readKeyFile(privateKeyFile(home, fingerprint));
+  const privateArmored = await readTextIfExists(privateKeyFile(home, fingerprint));
   let encrypted: boolean | null = null;
   if (privateArmored !== null) {
     const privateKey = await openpgp.readPrivateKey({ armoredKey: privateArmored });
@@ -166,13 +158,13 @@ export async function chooseSigningKey(
 }
 
 export async function readPrivateKeyArmored(home: HomePaths, fingerprint: string): Promise<string> {
-  const armored = await readKeyFile(privateKeyFile(home, fingerprint));
+  const armored = await readTextIfExists(privateKeyFile(home, fingerprint));
   if (armored === null) throw keyNotFound(fingerprint);
   return armored;
 }
 
 export async function readPublicKeyArmored(home: HomePaths, fingerprint: string): Promise<string> {
-  const armored = await readKeyFile(publicKeyFile(home, fingerprint));
+  const armored = await readTextIfExists(publicKeyFile(home, fingerprint));
   if (armored === null) throw keyNotFound(fingerprint);
   return armored;
 }

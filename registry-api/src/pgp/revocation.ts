@@ -42,10 +42,10 @@ const refuse = (code: string, message: string): ApiError => new ApiError(422, co
 /**
  * Reads the revocation a key's owner sent and adds it to the stored public key. Accepted, in one
  * ASCII-armoured block of at most 64 KiB: the revoked public key as openpgp's `revokeKey` or
- * `gpg --export` give it once a revocation was imported (only its key revocation signatures are taken; its
- * user IDs and subkeys are not), or a bare revocation certificate (gpg's `--gen-revoke`, openpgp's
- * `revocationCertificate`: key revocation signature packets alone, armoured as a public key block
- * or as a signature). Every key revocation signature sent must be a self-revocation of exactly
+ * `gpg --export` give it once a revocation was imported (only its key revocation signatures are
+ * taken; its user IDs and subkeys are not), or a bare revocation certificate (gpg's
+ * `--gen-revoke`, openpgp's `revocationCertificate`: key revocation signature packets alone,
+ * armoured as a public key block or as a signature). Every key revocation signature sent must be a self-revocation of exactly
  * this key that verifies and is not dated in the future; otherwise nothing is taken:
  * `revocation_other_key` when the block is another key, `revocation_invalid` for anything else
  * (unreadable, no key revocation in it, made by another key, forged, from the future).
