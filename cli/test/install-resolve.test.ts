@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import semver from 'semver';
 import { SkillsError } from '@skills/schema';
 import {
   exactPin,
@@ -23,17 +24,40 @@ function candidate(
   return { name, version, source, depsSource: source, deps, yanked, origin: `${source}${name}@${version}` };
 }
 
-/** An in-memory set of registries; counts how often each is asked. */
-function registries(all: Record<string, Registry>, defaultSource = MAIN) {
+/**
+ * The skill's latest as DESIGN §4 defines it: the highest non-yanked version, releases before
+ * pre-releases; the highest one when every version is yanked.
+ */
+function latestOf(candidates: Candidate<string>[]): Candidate<string> | null {
+  const ranked = [...candidates].sort((a, b) => {
+    if (a.yanked !== b.yanked) return a.yanked ? 1 : -1;
+    const aRelease = semver.prerelease(a.version) === null;
+    const bRelease = semver.prerelease(b.version) === null;
+    if (aRelease !== bRelease) return aRelease ? -1 : 1;
+    return semver.rcompare(a.version, b.version);
+  });
+  return ranked[0] ?? null;
+}
+
+/**
+ * An in-memory set of registries; records which names' versions were asked for. With
+ * `withLatest` it also answers `latest` the way the synced catalog does.
+ */
+function registries(all: Record<string, Registry>, withLatest = false, defaultSource = MAIN) {
   const asked: string[] = [];
+  const candidates = (where: string, name: string): Candidate<string>[] =>
+    (all[where]?.[name] ?? []).map(([version, deps, yanked]) =>
+      candidate(where, name, version, deps, yanked),
+    );
   const source: CandidateSource<string> = {
     defaultSource: async () => defaultSource,
     versions: async (where, name) => {
       asked.push(`${where}${name}`);
-      return (all[where]?.[name] ?? []).map(([version, deps, yanked]) =>
-        candidate(where, name, version, deps, yanked),
-      );
+      return candidates(where, name);
     },
+    ...(withLatest
+      ? { latest: async (where: string, name: string) => latestOf(candidates(where, name)) }
+      : {}),
   };
   return { source, asked };
 }
@@ -45,9 +69,10 @@ function root(name: string, range: string | null = null, source: string | null =
 async function picked(
   roots: RootRequest[],
   all: Record<string, Registry>,
+  withLatest: boolean,
   preferred: Map<string, Candidate<string>> = new Map(),
 ): Promise<Record<string, string>> {
-  const resolution = await resolve({ roots, preferred, source: registries(all).source });
+  const resolution = await resolve({ roots, preferred, source: registries(all, withLatest).source });
   return Object.fromEntries([...resolution].map(([name, skill]) => [name, skill.candidate.version]));
 }
 
@@ -60,7 +85,12 @@ async function failure(promise: Promise<unknown>): Promise<SkillsError> {
   return error as SkillsError;
 }
 
-describe('resolve', () => {
+// Every case twice: from every version, and with the catalog's latest answering first — which
+// must never change a pick, only how many index files are read.
+describe.each([
+  ['every version', false],
+  ['the catalog latest first', true],
+])('resolve, reading %s', (_, withLatest) => {
   it('should pick the highest matching version that is not yanked, with its dependencies', async () => {
     const all = {
       [MAIN]: {
@@ -68,19 +98,19 @@ describe('resolve', () => {
         lib: [['1.0.0'], ['1.2.0'], ['1.3.0', {}, true], ['2.0.0']],
       },
     } satisfies Record<string, Registry>;
-    expect(await picked([root('app', '^1.0.0')], all)).toEqual({ app: '1.1.0', lib: '1.2.0' });
+    expect(await picked([root('app', '^1.0.0')], all, withLatest)).toEqual({ app: '1.1.0', lib: '1.2.0' });
     // No range: the latest release, not the higher pre-release.
-    expect(await picked([root('app')], all)).toEqual({ app: '1.1.0', lib: '1.2.0' });
+    expect(await picked([root('app')], all, withLatest)).toEqual({ app: '1.1.0', lib: '1.2.0' });
     // A pre-release only when the range names one.
-    expect(await picked([root('app', '^2.0.0-beta.1')], all)).toEqual({ app: '2.0.0-beta.1' });
+    expect(await picked([root('app', '^2.0.0-beta.1')], all, withLatest)).toEqual({ app: '2.0.0-beta.1' });
   });
 
   it('should choose a yanked version only when a range pins it exactly', async () => {
     const all = { [MAIN]: { lib: [['1.0.0'], ['1.1.0', {}, true]] } } satisfies Record<string, Registry>;
-    expect(await picked([root('lib', '^1.0.0')], all)).toEqual({ lib: '1.0.0' });
-    expect(await picked([root('lib', '1.1.0')], all)).toEqual({ lib: '1.1.0' });
-    expect(await picked([root('lib', '=1.1.0')], all)).toEqual({ lib: '1.1.0' });
-    const error = await failure(picked([root('lib', '^1.1.0')], all));
+    expect(await picked([root('lib', '^1.0.0')], all, withLatest)).toEqual({ lib: '1.0.0' });
+    expect(await picked([root('lib', '1.1.0')], all, withLatest)).toEqual({ lib: '1.1.0' });
+    expect(await picked([root('lib', '=1.1.0')], all, withLatest)).toEqual({ lib: '1.1.0' });
+    const error = await failure(picked([root('lib', '^1.1.0')], all, withLatest));
     expect(error.code).toBe('VERSION_NOT_FOUND');
     expect(error.message).toContain(
       'no version that is not yanked of lib satisfies the command line → lib@^1.1.0',
@@ -89,7 +119,7 @@ describe('resolve', () => {
   });
 
   it('should keep a preferred (installed or locked) version that satisfies, without asking a registry', async () => {
-    const { source, asked } = registries({ [MAIN]: { lib: [['1.0.0'], ['1.5.0']] } });
+    const { source, asked } = registries({ [MAIN]: { lib: [['1.0.0'], ['1.5.0']] } }, withLatest);
     const preferred = new Map([['lib', candidate(MAIN, 'lib', '1.0.0')]]);
     const resolution = await resolve({ roots: [root('lib', '^1.0.0')], preferred, source });
     expect(resolution.get('lib')!.candidate.version).toBe('1.0.0');
@@ -104,9 +134,12 @@ describe('resolve', () => {
       [MAIN]: { app: [['1.0.0', { lib: '^1.0.0' }]], lib: [['1.9.0']] },
       [OTHER]: { tool: [['1.0.0', { lib: '^1.0.0' }]], lib: [['1.1.0']] },
     } satisfies Record<string, Registry>;
-    expect(await picked([root('tool', null, OTHER)], all)).toEqual({ tool: '1.0.0', lib: '1.1.0' });
+    expect(await picked([root('tool', null, OTHER)], all, withLatest)).toEqual({
+      tool: '1.0.0',
+      lib: '1.1.0',
+    });
     // Both want lib, each from its own registry: one version per name makes that a conflict.
-    const error = await failure(picked([root('app'), root('tool', null, OTHER)], all));
+    const error = await failure(picked([root('app'), root('tool', null, OTHER)], all, withLatest));
     expect(error.code).toBe('RESOLVE_CONFLICT');
     expect(error.message).toContain(`(from ${MAIN} and from ${OTHER})`);
   });
@@ -123,7 +156,7 @@ describe('resolve', () => {
     const resolution = await resolve({
       roots: [root('a'), root('b')],
       preferred: new Map(),
-      source: registries(all).source,
+      source: registries(all, withLatest).source,
     });
     expect(resolution.get('shared')!.candidate.version).toBe('1.2.0');
     expect(resolution.get('shared')!.requiredBy).toEqual(['a', 'b']);
@@ -139,7 +172,7 @@ describe('resolve', () => {
         shared: [['1.0.0'], ['2.0.0']],
       },
     } satisfies Record<string, Registry>;
-    const error = await failure(picked([root('top')], all));
+    const error = await failure(picked([root('top')], all, withLatest));
     expect(error.code).toBe('RESOLVE_CONFLICT');
     expect(error.message).toBe(
       'no single version of shared satisfies both the command line → top@1.0.0 → left@1.0.0 → shared@^1.0.0 and the command line → top@1.0.0 → right@1.0.0 → shared@^2.0.0',
@@ -154,7 +187,7 @@ describe('resolve', () => {
         c: [['1.0.0', { a: '^1.0.0' }]],
       },
     } satisfies Record<string, Registry>;
-    const error = await failure(picked([root('a')], all));
+    const error = await failure(picked([root('a')], all, withLatest));
     expect(error.code).toBe('RESOLVE_CYCLE');
     expect(error.message).toBe(
       'these skills depend on each other in a cycle: a@1.0.0 → b@1.0.0 → c@1.0.0 → a@1.0.0',
@@ -177,7 +210,7 @@ describe('resolve', () => {
     const resolution = await resolve({
       roots: [{ name: 'lib', range: null, source: null, label: 'the command line', fixed: local }],
       preferred: new Map(),
-      source: registries(all).source,
+      source: registries(all, withLatest).source,
     });
     expect(resolution.get('lib')!.candidate.source).toBe('file:/work/lib');
     const error = await failure(
@@ -187,14 +220,14 @@ describe('resolve', () => {
           root('app'),
         ],
         preferred: new Map(),
-        source: registries(all).source,
+        source: registries(all, withLatest).source,
       }),
     );
     expect(error.code).toBe('RESOLVE_CONFLICT');
   });
 
   it('should report a skill no registry knows', async () => {
-    const error = await failure(picked([root('ghost')], { [MAIN]: {} }));
+    const error = await failure(picked([root('ghost')], { [MAIN]: {} }, withLatest));
     expect(error.code).toBe('SKILL_NOT_FOUND');
     expect(error.message).toContain(`${MAIN} has no skill named ghost`);
   });
@@ -254,6 +287,41 @@ describe('resolve: reading dependencies at once', () => {
     );
     expect(error.code).toBe('INDEX_INCONSISTENT');
     expect(asked.sort()).toEqual(['app', 'broken']);
+  });
+});
+
+describe('resolve: the catalog latest', () => {
+  it('reads no versions when the latest decides, and every version when it cannot', async () => {
+    const all = {
+      [MAIN]: {
+        app: [['1.0.0', { lib: '^1.0.0', tool: '~2.1.0' }]],
+        lib: [['1.0.0'], ['1.4.0'], ['2.0.0-rc.1']],
+        tool: [['2.1.0'], ['2.1.3'], ['2.2.0']],
+        old: [['1.0.0'], ['1.1.0', {}, true]],
+      },
+    } satisfies Record<string, Registry>;
+    const run = async (roots: RootRequest[]) => {
+      const { source, asked } = registries(all, true);
+      const resolution = await resolve({ roots, preferred: new Map(), source });
+      const versions = Object.fromEntries(
+        [...resolution].map(([name, one]) => [name, one.candidate.version]),
+      );
+      return { versions, asked: asked.map((where) => where.slice(MAIN.length)).sort() };
+    };
+    // app's and lib's latest satisfy `^1.0.0`; tool's latest (2.2.0) is outside `~2.1.0`.
+    expect(await run([root('app', '^1.0.0')])).toEqual({
+      versions: { app: '1.0.0', lib: '1.4.0', tool: '2.1.3' },
+      asked: ['tool'],
+    });
+    // A range naming a pre-release may rank one above the latest release.
+    expect(await run([root('lib', '>=1.0.0-0')])).toEqual({ versions: { lib: '1.4.0' }, asked: ['lib'] });
+    expect(await run([root('lib', '^2.0.0-rc.0')])).toEqual({
+      versions: { lib: '2.0.0-rc.1' },
+      asked: ['lib'],
+    });
+    // An exact pin of the latest needs nothing more; of a yanked version, every version.
+    expect(await run([root('old', '1.0.0')])).toEqual({ versions: { old: '1.0.0' }, asked: [] });
+    expect(await run([root('old', '1.1.0')])).toEqual({ versions: { old: '1.1.0' }, asked: ['old'] });
   });
 });
 

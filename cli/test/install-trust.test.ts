@@ -32,6 +32,7 @@ async function fixture() {
     config: {} as IndexConfig,
     identity: IDENTITY,
     versions: async () => [],
+    latest: () => null,
     publicKey: async (fingerprint) => keys.get(fingerprint)!,
     tarballUrl: (line) => path.join(root, `${line.name}-${line.version}.tgz`),
     signatureUrl: (line) => path.join(root, `${line.name}-${line.version}.tgz.asc`),

@@ -52,7 +52,7 @@ export class InfoCommand extends BaseCommand {
       warn: (warning) => this.report.warning(warning),
     });
     const registry = selected.name ?? selected.record.location;
-    const known = index.latest(name);
+    const known = index.catalogEntry(name);
     let versions: IndexLine[] = [];
     if (known !== null) {
       try {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { link, mkdir, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { SkillsError } from '@skills/schema';
@@ -42,8 +43,8 @@ export async function lockHome(file: string, options: LockOptions = {}): Promise
   await mkdir(path.dirname(file), { recursive: true });
   let warned = false;
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    if (await tryCreate(file, body)) return ownLock(file, body.token);
-    const holder = await readHolder(file);
+    if (tryCreate(file, body)) return ownLock(file, body.token);
+    const holder = readHolder(file);
     if (holder === null || isStale(holder)) {
       await breakStale(file, holder);
       continue;
@@ -63,13 +64,16 @@ export async function lockHome(file: string, options: LockOptions = {}): Promise
   }
 }
 
-async function tryCreate(file: string, body: LockBody): Promise<boolean> {
+// Taking, reading and releasing the lock file are synchronous: each is one small system call that
+// every writing command makes, and a thread-pool round trip apiece cost more than the calls.
+
+function tryCreate(file: string, body: LockBody): boolean {
   try {
-    const handle = await open(file, 'wx', 0o644);
+    const fd = openSync(file, 'wx', 0o644);
     try {
-      await handle.writeFile(`${JSON.stringify(body)}\n`);
+      writeSync(fd, `${JSON.stringify(body)}\n`);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     return true;
   } catch (error) {
@@ -78,9 +82,9 @@ async function tryCreate(file: string, body: LockBody): Promise<boolean> {
   }
 }
 
-async function readHolder(file: string): Promise<LockBody | null> {
+function readHolder(file: string): LockBody | null {
   try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<LockBody>;
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockBody>;
     if (typeof parsed.pid === 'number' && typeof parsed.token === 'string' && typeof parsed.host === 'string')
       return parsed as LockBody;
     return null;
@@ -112,7 +116,7 @@ async function breakStale(file: string, stale: LockBody | null): Promise<void> {
   if (stale === null) {
     // Unreadable: give a writer between open and write a moment, then judge it again.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const again = await readHolder(file);
+    const again = readHolder(file);
     if (again !== null) return;
   }
   const aside = `${file}.stale-${randomBytes(6).toString('hex')}`;
@@ -122,7 +126,7 @@ async function breakStale(file: string, stale: LockBody | null): Promise<void> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  const moved = await readHolder(aside);
+  const moved = readHolder(aside);
   if (moved !== null && stale !== null && moved.token !== stale.token && !isStale(moved)) {
     await link(aside, file).catch(() => undefined);
   }
@@ -135,8 +139,8 @@ function ownLock(file: string, token: string): HomeLock {
     async release() {
       if (released) return;
       released = true;
-      const holder = await readHolder(file);
-      if (holder?.token === token) await rm(file, { force: true });
+      const holder = readHolder(file);
+      if (holder?.token === token) rmSync(file, { force: true });
     },
   };
 }

@@ -100,21 +100,18 @@ export async function applyResolution(input: ApplyInput): Promise<ApplyResult> {
     await writeInstalledIndex(scope.index, current);
   }
 
-  const placed: PlacedSkill[] = [];
-  for (const one of prepared) {
-    const dir = await placeSkill(scope, input.session.env, {
+  // Each folder is its own: placing them at once overlaps their file-system round trips.
+  const placed: PlacedSkill[] = await inParallel(prepared, FETCH_CONCURRENCY, async (one) => ({
+    name: one.name,
+    version: one.version,
+    dir: await placeSkill(scope, input.session.env, {
       name: one.name,
       version: one.version,
       sha256: one.record.sha256,
       bytes: one.bytes,
-    });
-    placed.push({
-      name: one.name,
-      version: one.version,
-      dir,
-      previous: index.skills[one.name]?.active ?? null,
-    });
-  }
+    }),
+    previous: index.skills[one.name]?.active ?? null,
+  }));
 
   const next: InstalledIndex = { version: 1, skills: {} };
   const byName = new Map(prepared.map((one) => [one.name, one]));

@@ -57,6 +57,12 @@ export function registrySource(registries: RegistrySet): CandidateSource<Origin>
       const index = await registries.byIdentity(source);
       return (await index.versions(name)).map((line) => lineCandidate(index, line));
     },
+    latest: async (source, name) => {
+      if (isLocalReference(source)) return null;
+      const index = await registries.byIdentity(source);
+      const line = index.latest(name);
+      return line === null ? null : lineCandidate(index, line);
+    },
   };
 }
 

@@ -46,6 +46,12 @@ export interface CandidateSource<Origin = unknown> {
   defaultSource(): Promise<string>;
   /** Every version of `name` in the registry `source`, yanked ones included; empty when unknown. */
   versions(source: string, name: string): Promise<Candidate<Origin>[]>;
+  /**
+   * The registry's latest version of `name` (the highest non-yanked, releases first), when it is
+   * known without `versions`; null when not. It decides a pick whenever every requirement accepts
+   * it and none asks for pre-releases, so most installs read no index file at all.
+   */
+  latest?(source: string, name: string): Promise<Candidate<Origin> | null>;
 }
 
 export interface ResolveInput<Origin = unknown> {
@@ -131,15 +137,15 @@ async function walk<Origin>(
     chosen.set(req.name, { candidate, requiredBy: [], requirements: [req] });
     const via = [...req.chain, `${candidate.name}@${candidate.version}`];
     for (const dep of Object.keys(candidate.deps).sort()) {
-      if (!chosen.has(dep) && !fixed.has(dep) && !input.preferred.has(dep))
-        picker.prefetch(candidate.depsSource, dep);
-      queue.push({
+      const need: Requirement = {
         name: dep,
         range: candidate.deps[dep]!,
         source: candidate.depsSource,
         by: candidate.name,
         chain: via,
-      });
+      };
+      if (!chosen.has(dep) && !fixed.has(dep) && !input.preferred.has(dep)) picker.prefetch(need);
+      queue.push(need);
     }
   }
   for (const skill of chosen.values()) {
@@ -152,6 +158,7 @@ async function walk<Origin>(
 class Picker<Origin> {
   readonly #input: ResolveInput<Origin>;
   readonly #versions = new Map<string, Promise<Candidate<Origin>[]>>();
+  readonly #latest = new Map<string, Promise<Candidate<Origin> | null>>();
 
   constructor(input: ResolveInput<Origin>) {
     this.#input = input;
@@ -180,6 +187,8 @@ class Picker<Origin> {
       );
     }
     const source = sources[0] ?? (await this.#input.source.defaultSource());
+    const latest = await this.latest(source, name);
+    if (latest !== null && decides(latest, requirements)) return latest;
     const all = await this.versions(source, name);
     const [req] = requirements;
     if (all.length === 0) {
@@ -217,11 +226,25 @@ class Picker<Origin> {
    * package's dependencies are fetched at once rather than one round trip after another. A
    * failure stays in the remembered answer for `pick` to report.
    */
-  prefetch(source: string | null, name: string): void {
+  prefetch(req: Requirement): void {
+    const { source, name } = req;
     const reading = (source === null ? this.#input.source.defaultSource() : Promise.resolve(source)).then(
-      (resolved) => this.versions(resolved, name),
+      async (resolved) => {
+        const latest = await this.latest(resolved, name);
+        if (latest === null || !decides(latest, [req])) await this.versions(resolved, name);
+      },
     );
     reading.catch(() => undefined);
+  }
+
+  latest(source: string, name: string): Promise<Candidate<Origin> | null> {
+    const key = `${source}\u0000${name}`;
+    let found = this.#latest.get(key);
+    if (found === undefined) {
+      found = this.#input.source.latest?.(source, name) ?? Promise.resolve(null);
+      this.#latest.set(key, found);
+    }
+    return found;
   }
 
   versions(source: string, name: string): Promise<Candidate<Origin>[]> {
@@ -243,6 +266,32 @@ function rank(a: Candidate, b: Candidate, releasesFirst: boolean): number {
     if (aRelease !== bRelease) return aRelease ? 1 : -1;
   }
   return compareVersions(a.version, b.version);
+}
+
+/**
+ * Whether the latest version is the pick for these requirements without looking at the others:
+ * the highest non-yanked version satisfying them all is then the latest itself, unless a range
+ * asks for pre-releases (which may rank above the latest release) or the latest is yanked (every
+ * version is, and only an exact pin may take one).
+ */
+function decides(latest: Candidate, requirements: readonly Requirement[]): boolean {
+  return !latest.yanked && requirements.every((req) => accepts(latest, req) && !namesPrerelease(req.range));
+}
+
+/**
+ * A range with a pre-release comparator (`^2.0.0-beta.1`): it matches pre-releases of that
+ * version. Not the `<3.0.0-0` that semver writes as the upper end of `^2`, `~2.1`, `2.x` or `<3`:
+ * every pre-release of 3.0.0 is at or above `3.0.0-0`, so that comparator admits none.
+ */
+function namesPrerelease(range: string | null): boolean {
+  if (range === null) return false;
+  const parsed = new semver.Range(range, { loose: false, includePrerelease: false });
+  return parsed.set.some((set) =>
+    set.some(({ operator, semver: bound }) => {
+      if (!(bound instanceof semver.SemVer) || bound.prerelease.length === 0) return false;
+      return !(operator === '<' && bound.prerelease.length === 1 && bound.prerelease[0] === 0);
+    }),
+  );
 }
 
 export function accepts(candidate: Candidate, req: Requirement): boolean {

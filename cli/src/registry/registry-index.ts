@@ -18,6 +18,12 @@ export interface RegistryIndex {
    * fails INDEX_INCONSISTENT. Empty when the catalog does not know the skill.
    */
   versions(name: string): Promise<IndexLine[]>;
+  /**
+   * The skill's latest line as the synced catalog has it (DESIGN §4: the highest non-yanked
+   * version, releases first), read without its shard file; null when the catalog does not know it
+   * or no version remains. The catalog comes from the same verified feed as the shard digests.
+   */
+  latest(name: string): IndexLine | null;
   /** The armored key at `keys/<FPR>.asc` (unchecked: verifyDetached checks its fingerprint). */
   publicKey(fingerprint: string): Promise<string>;
   /** Where the tarball of a line and its detached signature are downloaded from (config.json's templates). */

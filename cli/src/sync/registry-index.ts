@@ -69,10 +69,14 @@ export class SyncedRegistryIndex implements RegistryIndex {
     return this.#config.url ?? this.registry.record.location;
   }
 
-  /** The catalog's line for `name` (its latest), or null when the catalog does not know it. */
-  latest(name: string): { latest: IndexLine | null; file: string | null; seq: number } | null {
+  /** The catalog's entry for `name` (its latest line and shard digest), or null when it is unknown. */
+  catalogEntry(name: string): { latest: IndexLine | null; file: string | null; seq: number } | null {
     if (!isValidName(name)) return null;
     return this.#withCatalog((file) => file.entry(name));
+  }
+
+  latest(name: string): IndexLine | null {
+    return this.catalogEntry(name)?.latest ?? null;
   }
 
   /**
@@ -82,7 +86,7 @@ export class SyncedRegistryIndex implements RegistryIndex {
    * failing their patterns are skipped with a warning.
    */
   async versions(name: string): Promise<IndexLine[]> {
-    const entry = this.latest(name);
+    const entry = this.catalogEntry(name);
     if (entry === null || entry.file === null) return [];
     let expected = entry.file;
     let bytes = await this.#cachedShard(expected);
@@ -94,7 +98,7 @@ export class SyncedRegistryIndex implements RegistryIndex {
           `${this.#name()}: ${name}'s index file is not the one the catalog expects; syncing`,
         );
         await this.#resync();
-        const again = this.latest(name);
+        const again = this.catalogEntry(name);
         if (again === null || again.file === null) return [];
         expected = again.file;
         bytes = (await this.#cachedShard(expected)) ?? (await this.#fetchShard(name, true));

@@ -5,6 +5,7 @@ import type { Warning } from '../report.js';
 import { readPin } from '../registry/pins.js';
 import type { SelectedRegistry } from '../registry/select.js';
 import type { Session } from '../session.js';
+import { afterNextRequestSent } from '../http/client.js';
 import { loadOpenpgp } from '../pgp/openpgp.js';
 import { openTransport } from '../transport/open.js';
 import type { IndexTransport } from '../transport/types.js';
@@ -18,6 +19,7 @@ import {
   fetchHeadSignature,
   type FetchedConfig,
   type FetchedHead,
+  type HeadSignatureFiles,
 } from './head.js';
 import { farBehind, GENESIS, readHeadSnapshot } from './snapshot.js';
 import {
@@ -84,6 +86,14 @@ export async function syncRegistry(
   }
 }
 
+/** The requests #verified checks a head with, started by #askVerification. */
+interface Verification {
+  pinnedKey: string | null;
+  noCache: boolean;
+  config: Promise<FetchedConfig>;
+  signature: Promise<HeadSignatureFiles> | undefined;
+}
+
 class SyncRun {
   readonly name: string;
   readonly paths: SyncPaths;
@@ -110,27 +120,34 @@ class SyncRun {
     const request = fetchHead(this.transport, {
       etag: stored === null ? null : headEtag(stored, checked),
     });
-    // After the request is on the wire (the poll phase runs before setImmediate's callbacks).
-    if (this.options.preloadVerifier) setImmediate(() => void loadOpenpgp().catch(() => undefined));
+    // A first sync needs config.json and the head's signature whatever the head says: asked for
+    // beside it, one round trip instead of two. Later syncs ask only for the head (a no-change
+    // sync is one request) and for the rest when it moved.
+    const early = stored === null ? this.#askVerification(null, pinnedKey, false) : undefined;
+    if (this.options.preloadVerifier) {
+      const preload = (): void => void loadOpenpgp().catch(() => undefined);
+      if (this.transport.kind === 'http') afterNextRequestSent(preload);
+      else setImmediate(preload);
+    }
     let fetched = await request;
     if (fetched === 'not-modified') return this.#unchanged(stored!, checked?.headEtag ?? stored!.headEtag);
     let fresh = false;
     let config: FetchedConfig;
     try {
-      config = await this.#verified(fetched, stored, pinnedKey, false);
+      config = await this.#verified(fetched, early ?? this.#askVerification(stored, pinnedKey, false));
     } catch (error) {
       // Caches keep head.json and its signature apart: a pair that does not match may be one
       // stale file. Both are asked again past caches once before the head is refused.
       if (!(error instanceof SkillsError) || error.code !== 'HEAD_SIGNATURE_INVALID') throw error;
       fetched = await this.#fetchFresh();
       fresh = true;
-      config = await this.#verified(fetched, stored, pinnedKey, true);
+      config = await this.#verified(fetched, this.#askVerification(stored, pinnedKey, true));
     }
     let comparison = stored === null ? 'new' : checkHeadAgainst(stored, fetched.head);
     if (comparison === 'behind' && !fresh) {
       // Most likely a cache: ask past it once before settling for the old copy.
       fetched = await this.#fetchFresh();
-      config = await this.#verified(fetched, stored, pinnedKey, true);
+      config = await this.#verified(fetched, this.#askVerification(stored, pinnedKey, true));
       comparison = checkHeadAgainst(stored!, fetched.head);
     }
     const head = fetched.head;
@@ -258,19 +275,24 @@ class SyncRun {
     return fetched;
   }
 
-  /** config.json, the pinned key's signature over head.json, `expires`, and the epochs agreeing. */
-  async #verified(
-    fetched: FetchedHead,
-    stored: CatalogHeader | null,
-    pinnedKey: string | null,
-    noCache: boolean,
-  ): Promise<FetchedConfig> {
+  /** Asks for config.json and, when a key is pinned, head.json's signature and that key. */
+  #askVerification(stored: CatalogHeader | null, pinnedKey: string | null, noCache: boolean): Verification {
     const signature = pinnedKey === null ? undefined : fetchHeadSignature(this.transport, pinnedKey, noCache);
-    signature?.catch(() => undefined); // a failed config.json is reported first
-    const config = await fetchConfig(
+    const config = fetchConfig(
       this.transport,
       stored === null ? null : { text: stored.config, etag: stored.configEtag },
     );
+    // Awaited later, in order (a failed config.json is reported first), or never when the head
+    // request fails: not unhandled meanwhile.
+    signature?.catch(() => undefined);
+    config.catch(() => undefined);
+    return { pinnedKey, noCache, config, signature };
+  }
+
+  /** config.json, the pinned key's signature over head.json, `expires`, and the epochs agreeing. */
+  async #verified(fetched: FetchedHead, asked: Verification): Promise<FetchedConfig> {
+    const { pinnedKey, noCache, signature } = asked;
+    const config = await asked.config;
     await checkHead(this.transport, fetched, config.config, pinnedKey, new Date(), noCache, signature);
     if (config.config.epoch !== fetched.head.epoch) {
       throw new SkillsError(
