@@ -22,7 +22,7 @@ import { keyRoutes } from './pgp/routes.js';
 import { publishRoutes } from './publish/routes.js';
 import { readRoutes } from './read/routes.js';
 import { startReadModel } from './read/model.js';
-import { staticRoutes } from './static/index.js';
+import { FILE_PATHS, staticRoutes } from './static/index.js';
 import { ensureIndex, publicBaseUrl } from './worker/ensure.js';
 import { startWorker, type Worker } from './worker/worker.js';
 
@@ -119,16 +119,20 @@ export async function startServer(
 
     const read = await startReadModel(ctx);
     cleanups.push(() => read.stop());
-    app = createApp(ctx, [
-      Router().use(authenticate(ctx)),
-      authRoutes(ctx),
-      keyRoutes(ctx, { requireSession: requireAuth({ session: true }) }),
-      publishRoutes(ctx),
-      manageRoutes(ctx),
-      openapiRoutes({ config: () => ctx.config }),
-      readRoutes(ctx, read.model),
-      staticRoutes(ctx),
-    ]);
+    app = createApp(
+      ctx,
+      [
+        Router().use(authenticate(ctx)),
+        authRoutes(ctx),
+        keyRoutes(ctx, { requireSession: requireAuth({ session: true }) }),
+        publishRoutes(ctx),
+        manageRoutes(ctx),
+        openapiRoutes({ config: () => ctx.config }),
+        readRoutes(ctx, read.model),
+        staticRoutes(ctx),
+      ],
+      { files: FILE_PATHS },
+    );
     await ensureIndex(ctx, { signer: key, publicUrl: url });
     let worker: Worker | null = null;
     if (options.worker ?? true) {

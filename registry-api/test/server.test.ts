@@ -46,6 +46,19 @@ describe('serve with the examples (npm start)', () => {
     const tarball = await fetch(version.dl);
     expect(tarball.status).toBe(200);
     expect(tarball.headers.get('cache-control')).toContain('immutable');
+    // Files carry nosniff but none of helmet's page policies; API answers keep them.
+    expect(tarball.headers.get('x-content-type-options')).toBe('nosniff');
+    for (const page of [
+      'content-security-policy',
+      'cross-origin-resource-policy',
+      'strict-transport-security',
+    ])
+      expect(tarball.headers.get(page)).toBeNull();
+    const api = await fetch(`${registry.url}/api/v1/skills/code-review`);
+    expect(api.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const missing = await fetch(`${registry.url}/index/no/-s/no-such-skill`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-content-type-options')).toBe('nosniff');
 
     const report = await verifyIndex(registry.ctx, { publicKey: registry.key.publicArmored });
     expect(report.problems).toEqual([]);

@@ -160,17 +160,20 @@ export class HttpClient {
 const SEND_HEADERS = 'undici:client:sendHeaders';
 
 /**
- * Runs `task` once the next request's headers are written (undici publishes on
- * `undici:client:sendHeaders` just before it writes them). Work that holds the thread for a while
- * — loading openpgp — then overlaps the server's answer; started any earlier, it would hold the
- * request itself back, since undici writes it only when the connection's callback runs.
+ * Resolves once the next request's headers are written (undici publishes on
+ * `undici:client:sendHeaders` just before it writes them; the promise's callbacks run after the
+ * write). Work that holds the thread for a while — loading openpgp — waits for it, so it overlaps
+ * the server's answer instead of holding the request back: undici writes a request only when its
+ * connection's callback runs. Never resolves if no request is sent: race it with the request.
  */
-export function afterNextRequestSent(task: () => void): void {
-  const sent = (): void => {
-    unsubscribe(SEND_HEADERS, sent);
-    setImmediate(task);
-  };
-  subscribe(SEND_HEADERS, sent);
+export function nextRequestSent(): Promise<void> {
+  return new Promise((resolve) => {
+    const sent = (): void => {
+      unsubscribe(SEND_HEADERS, sent);
+      resolve();
+    };
+    subscribe(SEND_HEADERS, sent);
+  });
 }
 
 const WARM_BUILTINS = ['node:zlib', 'node:stream/web', 'node:worker_threads'] as const;

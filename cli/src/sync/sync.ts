@@ -5,7 +5,7 @@ import type { Warning } from '../report.js';
 import { readPin } from '../registry/pins.js';
 import type { SelectedRegistry } from '../registry/select.js';
 import type { Session } from '../session.js';
-import { afterNextRequestSent } from '../http/client.js';
+import { nextRequestSent } from '../http/client.js';
 import { loadOpenpgp } from '../pgp/openpgp.js';
 import { openTransport } from '../transport/open.js';
 import type { IndexTransport } from '../transport/types.js';
@@ -21,7 +21,7 @@ import {
   type FetchedHead,
   type HeadSignatureFiles,
 } from './head.js';
-import { farBehind, GENESIS, readHeadSnapshot } from './snapshot.js';
+import { farBehind, GENESIS, readHeadSnapshot, type SnapshotRead } from './snapshot.js';
 import {
   headEtag,
   openCatalog,
@@ -86,6 +86,25 @@ export async function syncRegistry(
   }
 }
 
+/** A small registry's snapshot is read while its head is checked; a large one waits for the check. */
+const EARLY_SNAPSHOT_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A first sync starts from the snapshot the head names: asked for before the head's signature is
+ * checked, so the round trip overlaps the check. Its bytes are used only if the head passes, and
+ * are checked against that head's sha256 (readHeadSnapshot); its path cannot leave the index (the
+ * head's reader pins it to `snapshots/<epoch>/…`).
+ */
+function readSnapshotEarly(
+  transport: IndexTransport,
+  head: FeedHead,
+): { head: FeedHead; read: Promise<SnapshotRead> } | null {
+  if (head.snapshot === null || head.snapshot.size > EARLY_SNAPSHOT_MAX_BYTES) return null;
+  const read = readHeadSnapshot(transport, head.snapshot);
+  read.catch(() => undefined); // reported when awaited, after the head passed; never otherwise
+  return { head, read };
+}
+
 /** The requests #verified checks a head with, started by #askVerification. */
 interface Verification {
   pinnedKey: string | null;
@@ -124,13 +143,17 @@ class SyncRun {
     // beside it, one round trip instead of two. Later syncs ask only for the head (a no-change
     // sync is one request) and for the rest when it moved.
     const early = stored === null ? this.#askVerification(null, pinnedKey, false) : undefined;
-    if (this.options.preloadVerifier) {
-      const preload = (): void => void loadOpenpgp().catch(() => undefined);
-      if (this.transport.kind === 'http') afterNextRequestSent(preload);
-      else setImmediate(preload);
+    // Checking the head loads openpgp, which holds the thread ~25 ms: first every request that
+    // can go out before the check is put on the wire. A later sync preloads it for the caller
+    // once the head request is sent; a first sync checks the head at once, after asking for the
+    // snapshot the head names.
+    if (stored !== null && this.options.preloadVerifier) {
+      void this.#sent(request).then(() => loadOpenpgp().catch(() => undefined));
     }
     let fetched = await request;
     if (fetched === 'not-modified') return this.#unchanged(stored!, checked?.headEtag ?? stored!.headEtag);
+    const earlySnapshot = stored === null ? readSnapshotEarly(this.transport, fetched.head) : null;
+    if (earlySnapshot !== null) await this.#sent(earlySnapshot.read);
     let fresh = false;
     let config: FetchedConfig;
     try {
@@ -200,7 +223,9 @@ class SyncRun {
     let from: SyncPosition = GENESIS;
     if (start === 'snapshot') {
       this.#progress(`${this.name}: reading the catalog snapshot at seq ${head.snapshot!.seq}`);
-      const read = await readHeadSnapshot(this.transport, head.snapshot!);
+      const read = await (earlySnapshot?.head === head
+        ? earlySnapshot.read
+        : readHeadSnapshot(this.transport, head.snapshot!));
       if (read === 'gone') return null;
       ({ catalog } = read);
       from = read.position;
@@ -241,6 +266,19 @@ class SyncRun {
     };
     const written = await this.#write(stored, state, entries, search, head);
     return this.#outcome(written, 'updated', applied, start === 'snapshot');
+  }
+
+  /**
+   * Once the request `answer` belongs to is on the wire (over HTTP; other transports read at
+   * once), or it has ended without being sent. Call right after making the request.
+   */
+  #sent(answer: Promise<unknown>): Promise<void> {
+    const ended = answer.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (this.transport.kind !== 'http') return ended;
+    return Promise.race([nextRequestSent(), ended]);
   }
 
   snapshotGone(): never {

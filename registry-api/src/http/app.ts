@@ -31,11 +31,26 @@ function responseForLog(res: { statusCode?: number }): Record<string, unknown> {
   return { statusCode: res.statusCode };
 }
 
+export interface AppOptions {
+  /**
+   * Paths whose answers are files, not pages (the index, download and git trees): helmet's
+   * policies for pages (CSP, HSTS, same-origin CORP and COOP, frame options, …) only made every
+   * index and tarball response a dozen headers longer, and CORP `same-origin` kept browsers on
+   * other origins from reading public files. They get `X-Content-Type-Options: nosniff` alone,
+   * so nothing is rendered as a page.
+   */
+  files?: RegExp;
+}
+
 /**
  * The Express application: request ids and logs, security headers, the JSON body cap, the
  * feature routers in order, and one problem+json envelope for everything that goes wrong.
  */
-export function createApp(ctx: RegistryContext, routers: readonly Router[]): express.Express {
+export function createApp(
+  ctx: RegistryContext,
+  routers: readonly Router[],
+  options: AppOptions = {},
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
@@ -54,7 +69,13 @@ export function createApp(ctx: RegistryContext, routers: readonly Router[]): exp
       serializers: { req: requestForLog, res: responseForLog },
     }),
   );
-  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"] } } }));
+  const pagePolicies = helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"] } } });
+  const files = options.files;
+  app.use((req, res, next) => {
+    if (files === undefined || !files.test(req.path)) return pagePolicies(req, res, next);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true }));
   for (const router of routers) app.use(router);
   app.use(notFound);

@@ -72,6 +72,9 @@ async function contentDigest(handle: FileHandle, stats: Stats): Promise<string> 
   return digest;
 }
 
+/** Files up to this size are read at once and sent from memory; larger ones are streamed. */
+const WHOLE_READ_BYTES = 256 * 1024;
+
 export interface ServeOptions {
   /** The tree's root folder. */
   root: string;
@@ -128,6 +131,14 @@ export async function serveFile(req: Request, res: Response, options: ServeOptio
       res.end();
       return;
     }
+    const length = end - start + 1;
+    if (length <= WHOLE_READ_BYTES) {
+      // Index files, signatures and most tarballs: one read, no stream to set up.
+      const bytes = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(bytes, 0, length, start);
+      res.end(bytesRead === length ? bytes : bytes.subarray(0, bytesRead));
+      return;
+    }
     streaming = true;
     const stream = handle.createReadStream({ start, end, autoClose: true });
     stream.on('error', () => res.destroy());
@@ -138,19 +149,32 @@ export async function serveFile(req: Request, res: Response, options: ServeOptio
   }
 }
 
+/** A tree's root never moves while the server runs: its real path is looked up once. */
+const realRoots = new Map<string, Promise<string>>();
+
+function realRoot(root: string): Promise<string> {
+  let real = realRoots.get(root);
+  if (real === undefined) {
+    real = realpath(root);
+    realRoots.set(root, real);
+    real.catch(() => realRoots.delete(root)); // not there yet: asked again next time
+  }
+  return real;
+}
+
 /**
  * Opens file only if it really lies under root (no symbolic link leads out), else null. The
  * segments are already plain names, so this is the second fence, not the first.
  */
 async function openInside(root: string, file: string): Promise<FileHandle | null> {
   let real: string;
-  let realRoot: string;
+  let rootReal: string;
   try {
-    [real, realRoot] = await Promise.all([realpath(file), realpath(root)]);
+    [real, rootReal] = await Promise.all([realpath(file), realRoot(root)]);
   } catch {
     return null;
   }
-  if (!real.startsWith(`${realRoot}${path.sep}`)) return null;
+  if (!real.startsWith(`${rootReal}${path.sep}`)) return null;
   try {
     return await open(real, 'r');
   } catch {

@@ -10,6 +10,9 @@ import { gitRoutes, type GitServeOptions } from './git.js';
 export { contentTypeOf, IMMUTABLE, REVALIDATE, servableSegments } from './files.js';
 export { gitRoutes, type GitServeOptions } from './git.js';
 
+/** The paths staticRoutes serves: files, not pages (createApp's `files`). */
+export const FILE_PATHS = /^\/(?:index|index\.git|dl)(?:\/|$)/;
+
 /** Publishers' keys may gain a revocation: cached briefly, not forever. */
 export const KEY_CACHE = 'public, max-age=300';
 
