@@ -37,8 +37,7 @@ async function rewriteTree(
 ): Promise<string | null> {
   const entries = new Map<string, TreeEntry>();
   if (treeOid !== null) {
-    const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid: treeOid, cache: repo.cache });
-    for (const entry of tree) entries.set(entry.path, entry);
+    for (const entry of await readTreeEntries(repo, treeOid)) entries.set(entry.path, entry);
   }
   const below = new Map<string, Map<string, string | null>>();
   for (const [path, oid] of changes) {
@@ -60,5 +59,38 @@ async function rewriteTree(
     else entries.set(name, { mode: '040000', path: name, oid, type: 'tree' });
   }
   if (entries.size === 0) return null;
-  return writeLooseObject(repo.gitdir, 'tree', treeBody(entries.values()));
+  const written = [...entries.values()];
+  const oid = writeLooseObject(repo.gitdir, 'tree', treeBody(written));
+  rememberTree(oid, written);
+  return oid;
+}
+
+/**
+ * Trees read or written lately, by object id, up to TREE_CACHE_ENTRIES entries in all: every
+ * commit rewrites the root and the folders above its changes, and the next commit reads exactly
+ * those again. An id names its content (SHA-1 of it), so a remembered tree is right in any
+ * repository and never goes stale; isomorphic-git would inflate and re-hash it on every read.
+ */
+const treeCache = new Map<string, readonly TreeEntry[]>();
+const TREE_CACHE_ENTRIES = 200_000;
+let cachedEntries = 0;
+
+async function readTreeEntries(repo: GitRepo, oid: string): Promise<readonly TreeEntry[]> {
+  const known = treeCache.get(oid);
+  if (known !== undefined) return known;
+  const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+  const entries = tree.map(({ mode, path, oid: entryOid, type }) => ({ mode, path, oid: entryOid, type }));
+  rememberTree(oid, entries);
+  return entries;
+}
+
+function rememberTree(oid: string, entries: readonly TreeEntry[]): void {
+  if (treeCache.has(oid) || entries.length > TREE_CACHE_ENTRIES) return;
+  treeCache.set(oid, entries);
+  cachedEntries += entries.length;
+  for (const [old, held] of treeCache) {
+    if (cachedEntries <= TREE_CACHE_ENTRIES) break;
+    treeCache.delete(old);
+    cachedEntries -= held.length;
+  }
 }

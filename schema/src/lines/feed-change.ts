@@ -5,9 +5,15 @@ import { serializeFeedLine, type FeedLine, type FeedOp } from './feed-line.js';
 import { serializeIndexLine, type IndexLine } from './index-line.js';
 import { latestOf } from './latest.js';
 
-/** A skill's shard file: each line's exact bytes and 0x0A, in the order given (feed order). */
-export function renderShardFile(lines: readonly IndexLine[]): Buffer {
-  return Buffer.concat(lines.flatMap((line) => [serializeIndexLine(line), NEWLINE]));
+/**
+ * A skill's shard file: each line's exact bytes and 0x0A, in the order given (feed order).
+ * `serialize` is serializeIndexLine, or a memo of it over lines that do not change meanwhile.
+ */
+export function renderShardFile(
+  lines: readonly IndexLine[],
+  serialize: (line: IndexLine) => Buffer = serializeIndexLine,
+): Buffer {
+  return Buffer.concat(lines.flatMap((line) => [serialize(line), NEWLINE]));
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -83,13 +89,21 @@ export function buildFeedLine(change: FeedChange): BuiltFeedLine {
   const { name, version, before, after } = change;
   const stranger = [...before, ...after].find((line) => line.name !== name);
   if (stranger) throw new IndexLineError(`the lines of ${name} include one of ${stranger.name}`);
-  const shard = renderShardFile(after);
-  if (renderShardFile(before).equals(shard)) {
+  // before, after and expected share most of their line objects: each is serialized (and
+  // validated) once here, not once per rendering.
+  const serialized = new Map<IndexLine, Buffer>();
+  const serialize = (one: IndexLine): Buffer => {
+    let bytes = serialized.get(one);
+    if (bytes === undefined) serialized.set(one, (bytes = serializeIndexLine(one)));
+    return bytes;
+  };
+  const shard = renderShardFile(after, serialize);
+  if (renderShardFile(before, serialize).equals(shard)) {
     throw new IndexLineError(`${change.op} of ${name}@${version} changes nothing: no feed line is due`);
   }
   const entry = after.find((line) => line.version === version) ?? null;
   const expected = applyFeedLine(before, { op: change.op, name, version, entry });
-  if (!renderShardFile(expected).equals(shard)) {
+  if (!renderShardFile(expected, serialize).equals(shard)) {
     throw new IndexLineError(
       `the new lines of ${name} differ from the old ones by more than this ${change.op}`,
     );
