@@ -1,6 +1,6 @@
 import { nameSkeleton, type Issue } from '@skills/schema';
 import { inspect } from '@skills/schema/archive';
-import { recordAudit, type AuditSource } from '../auth/audit.js';
+import type { AuditSource } from '../auth/audit.js';
 import { putBlobAndSignature, readSignature, signaturePath, writeDurably } from '../blobs.js';
 import type { RegistryContext } from '../context.js';
 import type { Queryable } from '../db/database.js';
@@ -19,7 +19,6 @@ import {
 import {
   addOwner,
   claimSkeleton,
-  enqueueIndexJob,
   insertSkill,
   insertVersion,
   isOwner,
@@ -103,7 +102,7 @@ export async function publishUpload(
   if (stored.sha256 !== pkg.sha256)
     throw new Error(`the blob store computed ${stored.sha256}, inspect ${pkg.sha256}`);
 
-  // The NOTIFY that wakes the index worker is part of the transaction (enqueueIndexJob).
+  // The NOTIFY that wakes the index worker is part of the transaction (insertVersion).
   return ctx.db.tx(async (q) => {
     const recorded = await recordVersion(q, ctx, principal, pkg, fingerprint, source, target !== null);
     // A signature file this upload did not create may be another upload's: make it ours.
@@ -184,8 +183,8 @@ async function keepOwnSignature(blobs: string, sha256: string, signature: string
 }
 
 /**
- * ONE transaction: the skill (its owner and skeleton on first publish), the version, its
- * keywords, the index job and the audit row. The skill's row stays locked until COMMIT, so
+ * ONE transaction: the skill (its owner and skeleton on first publish), then the version, its
+ * keywords, the index job and the audit row in one statement (insertVersion). The skill's row stays locked until COMMIT, so
  * publishes of one name queue up and exactly one of a same-version race inserts.
  */
 async function recordVersion(
@@ -227,26 +226,32 @@ async function recordVersion(
     indexed: false,
   };
   checkIndexLine(indexLineOf(pkg, signer, publishedAt));
-  await insertVersion(q, {
-    skillId,
-    version: pkg.version,
-    sha256: pkg.sha256,
-    size: pkg.size,
-    signer,
-    publisherId: principal.userId,
-    description: pkg.description,
-    license: pkg.license,
-    deps: pkg.deps,
-    keywords: pkg.keywords,
-    files: pkg.files,
-    publishedAt,
-    response: { ...body },
-  });
-  await enqueueIndexJob(q, skillId, pkg.name);
-  await recordAudit(q, source, {
-    action: 'version.publish',
-    subject: `skill:${pkg.name}@${pkg.version}`,
-    detail: { sha256: pkg.sha256, size: pkg.size, signer, new_skill: created },
-  });
+  await insertVersion(
+    q,
+    {
+      skillId,
+      name: pkg.name,
+      version: pkg.version,
+      sha256: pkg.sha256,
+      size: pkg.size,
+      signer,
+      publisherId: principal.userId,
+      description: pkg.description,
+      license: pkg.license,
+      deps: pkg.deps,
+      keywords: pkg.keywords,
+      files: pkg.files,
+      publishedAt,
+      response: { ...body },
+    },
+    {
+      source,
+      entry: {
+        action: 'version.publish',
+        subject: `skill:${pkg.name}@${pkg.version}`,
+        detail: { sha256: pkg.sha256, size: pkg.size, signer, new_skill: created },
+      },
+    },
+  );
   return { status: 201, body };
 }

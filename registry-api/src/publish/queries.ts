@@ -1,3 +1,4 @@
+import { AUDIT_COLUMNS, auditValues, type AuditEntry, type AuditSource } from '../auth/audit.js';
 import type { Queryable } from '../db/database.js';
 
 // Each query is a small named function with its SQL in plain sight (STYLE: graphile/worker).
@@ -166,6 +167,8 @@ function normaliseVersion(row: VersionRow): VersionRow {
 
 export interface NewVersion {
   skillId: number;
+  /** The skill's name: the payload of the NOTIFY. */
+  name: string;
   version: string;
   sha256: string;
   size: number;
@@ -180,8 +183,15 @@ export interface NewVersion {
   response: Record<string, unknown>;
 }
 
-/** Inserts the version and its keyword rows in one statement; returns the version's id. */
-export async function insertVersion(q: Queryable, v: NewVersion): Promise<number> {
+/**
+ * Writes a publish in one statement, one round trip: the version, its keyword rows, its index job
+ * with the NOTIFY (as enqueueIndexJob) and the audit row. Returns the version's id.
+ */
+export async function insertVersion(
+  q: Queryable,
+  v: NewVersion,
+  audit: { source: AuditSource; entry: AuditEntry },
+): Promise<number> {
   const { rows } = await q.query<{ id: number }>(
     `WITH version AS (
        INSERT INTO versions (skill_id, version, sha256, size, signer, publisher_id, description, license,
@@ -191,8 +201,10 @@ export async function insertVersion(q: Queryable, v: NewVersion): Promise<number
      ), keywords AS (
        INSERT INTO version_keywords (version_id, keyword)
        SELECT version.id, keyword FROM version, unnest($10::text[]) AS keyword ON CONFLICT DO NOTHING
+     ), ${INDEX_JOB}, audit AS (
+       INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($15, $16, $17, $18::jsonb, $19)
      )
-     SELECT id FROM version`,
+     SELECT version.id, pg_notify('index_jobs', $14) FROM version, job`,
     [
       v.skillId,
       v.version,
@@ -207,10 +219,15 @@ export async function insertVersion(q: Queryable, v: NewVersion): Promise<number
       JSON.stringify(v.files),
       v.publishedAt,
       JSON.stringify(v.response),
+      v.name,
+      ...auditValues(audit.source, audit.entry),
     ],
   );
   return rows[0]!.id;
 }
+
+/** The index job of the skill `$1`, as a CTE named `job`; the statement NOTIFYs `index_jobs`. */
+const INDEX_JOB = 'job AS (INSERT INTO index_jobs (skill_id) VALUES ($1) RETURNING id)';
 
 /**
  * "This skill's index state may differ from the database": the worker re-derives it. The same
@@ -219,9 +236,5 @@ export async function insertVersion(q: Queryable, v: NewVersion): Promise<number
  * the worker's poll).
  */
 export async function enqueueIndexJob(q: Queryable, skillId: number, name: string): Promise<void> {
-  await q.query(
-    `WITH job AS (INSERT INTO index_jobs (skill_id) VALUES ($1) RETURNING id)
-     SELECT pg_notify('index_jobs', $2) FROM job`,
-    [skillId, name],
-  );
+  await q.query(`WITH ${INDEX_JOB} SELECT pg_notify('index_jobs', $2) FROM job`, [skillId, name]);
 }
