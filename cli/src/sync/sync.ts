@@ -39,7 +39,8 @@ export interface SyncOptions {
   warn?: (warning: Warning) => void;
   /**
    * The caller verifies signatures after the sync anyway (install, update): load openpgp while the
-   * head request travels, so its ~20 ms start-up overlaps the wait instead of following it.
+   * head request travels, so its ~25 ms start-up overlaps the wait instead of following it. (A
+   * first sync checks the head's signature at once, which loads it anyway.)
    */
   preloadVerifier?: boolean;
 }
