@@ -105,6 +105,23 @@ describe('skills sync', () => {
     ]);
   });
 
+  it('asks for the snapshot before the head is checked, and keeps nothing of it when the check fails', async () => {
+    const { site, build } = await signedSite();
+    await build.publish('one-skill', 'two-skill').commit();
+    await build.snapshot();
+    await site.serve(build);
+    await site.writeHead(await site.head(), await OTHER_KEY);
+    const { json, state } = await client(site);
+    const before = await state();
+    site.server.requests.length = 0;
+    const refused = await json('sync');
+    expect(refused.body).toMatchObject({ ok: false, error: { code: 'HEAD_SIGNATURE_INVALID' } });
+    // The snapshot was fetched while the signature was being checked …
+    expect(site.server.requests.some((req) => req.url?.includes('/snapshots/e1/2-'))).toBe(true);
+    // … and nothing of it was kept: state/ (the catalog and the sync position) is as it was.
+    expect(await state()).toEqual(before);
+  });
+
   it('refuses a snapshot that does not match its head, changing nothing', async () => {
     const { site, build } = await signedSite();
     await build.publish('one-skill').commit();
