@@ -63,8 +63,11 @@ interface Prepared {
   trusted: TrustedSigner | null;
 }
 
-/** Packages fetched and checked at once: enough to hide round trips, few enough for any server. */
-const FETCH_CONCURRENCY = 8;
+/**
+ * Packages fetched and checked, then placed, at once: enough to hide round trips, few enough for
+ * any server.
+ */
+const PACKAGES_AT_ONCE = 8;
 
 /**
  * Makes a scope hold exactly the resolution: first every package to add is fetched and checked
@@ -86,7 +89,7 @@ export async function applyResolution(input: ApplyInput): Promise<ApplyResult> {
     else toFetch.push(candidate);
   }
   // Downloads and checks overlap: each package waits on the network more than on the CPU.
-  const prepared = await inParallel(toFetch, FETCH_CONCURRENCY, (candidate) => prepare(input, candidate));
+  const prepared = await inParallel(toFetch, PACKAGES_AT_ONCE, (candidate) => prepare(input, candidate));
   await pausePoint(input.session.env, 'install:prepared');
 
   // A version replaced by other bytes under the same number leaves index.json first.
@@ -101,7 +104,7 @@ export async function applyResolution(input: ApplyInput): Promise<ApplyResult> {
   }
 
   // Each folder is its own: placing them at once overlaps their file-system round trips.
-  const placed: PlacedSkill[] = await inParallel(prepared, FETCH_CONCURRENCY, async (one) => ({
+  const placed: PlacedSkill[] = await inParallel(prepared, PACKAGES_AT_ONCE, async (one) => ({
     name: one.name,
     version: one.version,
     dir: await placeSkill(scope, input.session.env, {

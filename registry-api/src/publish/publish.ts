@@ -184,8 +184,9 @@ async function keepOwnSignature(blobs: string, sha256: string, signature: string
 
 /**
  * ONE transaction: the skill (its owner and skeleton on first publish), then the version, its
- * keywords, the index job and the audit row in one statement (insertVersion). The skill's row stays locked until COMMIT, so
- * publishes of one name queue up and exactly one of a same-version race inserts.
+ * keywords, the index job and the audit row in one statement (insertVersion). The skill's row
+ * stays locked until COMMIT, so publishes of one name queue up and exactly one of a same-version
+ * race inserts.
  */
 async function recordVersion(
   q: Queryable,

@@ -183,6 +183,9 @@ export interface NewVersion {
   response: Record<string, unknown>;
 }
 
+/** The index job of the skill `$1`, as a CTE named `job`; the statement NOTIFYs `index_jobs`. */
+const INDEX_JOB = 'job AS (INSERT INTO index_jobs (skill_id) VALUES ($1) RETURNING id)';
+
 /**
  * Writes a publish in one statement, one round trip: the version, its keyword rows, its index job
  * with the NOTIFY (as enqueueIndexJob) and the audit row. Returns the version's id.
@@ -225,9 +228,6 @@ export async function insertVersion(
   );
   return rows[0]!.id;
 }
-
-/** The index job of the skill `$1`, as a CTE named `job`; the statement NOTIFYs `index_jobs`. */
-const INDEX_JOB = 'job AS (INSERT INTO index_jobs (skill_id) VALUES ($1) RETURNING id)';
 
 /**
  * "This skill's index state may differ from the database": the worker re-derives it. The same
