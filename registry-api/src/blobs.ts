@@ -136,35 +136,89 @@ export interface StoredUpload {
   signaturePlaced: boolean;
 }
 
+/** A temp file, fsynced, waiting to be given its name (see writeDurably's modes). */
+interface StagedFile {
+  temp: string;
+  target: string;
+  mode: 'create' | 'replace';
+}
+
 /**
- * putBlob and putSignature together, for a publish: the blob and the signature (each only if
- * absent, a damaged blob replaced, as those two do) are written and fsynced side by side, then
- * placed, then their folder is fsynced once — two rounds of fsync on the publish path, not four.
+ * A publish's blob and signature written to temp files beside their names and fsynced, not yet
+ * named: nothing is served or stored until placeUpload names them; discardUpload removes them.
+ * A part already stored whole is not staged (null).
  */
+export interface StagedUpload {
+  sha256: string;
+  folder: string;
+  blob: StagedFile | null;
+  signature: StagedFile | null;
+}
+
+/**
+ * Writes and fsyncs the blob (absent or damaged) and the signature (absent) to temp files, side by
+ * side. A publish stages while its checks run, and names the files only once it may commit: the
+ * slow part of storing (the fsyncs) is then off its path, and a refusal leaves nothing behind.
+ */
+export async function stageUpload(dir: string, bytes: Uint8Array, signature: string): Promise<StagedUpload> {
+  const sha256 = sha256Hex(bytes);
+  const blob = blobPath(dir, sha256);
+  const sig = signaturePath(dir, sha256);
+  const folder = path.dirname(blob);
+  await mkdir(folder, { recursive: true });
+  const [blobState, sigExists] = await Promise.all([
+    exists(blob).then(async (found) =>
+      !found ? 'absent' : (await digestOfFile(blob)) === sha256 ? 'ok' : 'damaged',
+    ),
+    exists(sig),
+  ]);
+  const [blobTemp, sigTemp] = await Promise.allSettled([
+    blobState === 'ok' ? null : stage(folder, bytes),
+    sigExists ? null : stage(folder, Buffer.from(signature)),
+  ]);
+  if (blobTemp.status === 'rejected' || sigTemp.status === 'rejected') {
+    // stage removes its own temp when it fails; the other one, if written, goes too.
+    for (const one of [blobTemp, sigTemp])
+      if (one.status === 'fulfilled' && one.value !== null) await rm(one.value, { force: true });
+    throw blobTemp.status === 'rejected' ? blobTemp.reason : (sigTemp as PromiseRejectedResult).reason;
+  }
+  return {
+    sha256,
+    folder,
+    blob:
+      blobTemp.value === null
+        ? null
+        : { temp: blobTemp.value, target: blob, mode: blobState === 'damaged' ? 'replace' : 'create' },
+    signature: sigTemp.value === null ? null : { temp: sigTemp.value, target: sig, mode: 'create' },
+  };
+}
+
+/**
+ * Names what stageUpload wrote (a blob or signature placed meanwhile by another writer wins), then
+ * fsyncs their folder once, so the names survive a crash before the version row commits.
+ */
+export async function placeUpload(staged: StagedUpload): Promise<StoredUpload> {
+  if (staged.blob !== null) await place(staged.blob.temp, staged.blob.target, staged.blob.mode);
+  const signaturePlaced =
+    staged.signature !== null && (await place(staged.signature.temp, staged.signature.target, 'create'));
+  if (staged.blob !== null || staged.signature !== null) await syncFolder(staged.folder);
+  return { sha256: staged.sha256, signaturePlaced };
+}
+
+/** Removes the temp files of an upload that was refused (after placeUpload: nothing is left). */
+export async function discardUpload(staged: StagedUpload): Promise<void> {
+  await Promise.all(
+    [staged.blob, staged.signature].map((file) => file !== null && rm(file.temp, { force: true })),
+  );
+}
+
+/** stageUpload then placeUpload: a blob and its signature stored at once, as a publish leaves them. */
 export async function putBlobAndSignature(
   dir: string,
   bytes: Uint8Array,
   signature: string,
 ): Promise<StoredUpload> {
-  const digest = sha256Hex(bytes);
-  const blob = blobPath(dir, digest);
-  const sig = signaturePath(dir, digest);
-  const folder = path.dirname(blob);
-  await mkdir(folder, { recursive: true });
-  const [blobState, sigExists] = await Promise.all([
-    exists(blob).then(async (found) =>
-      !found ? 'absent' : (await digestOfFile(blob)) === digest ? 'ok' : 'damaged',
-    ),
-    exists(sig),
-  ]);
-  const [blobTemp, sigTemp] = await Promise.all([
-    blobState === 'ok' ? null : stage(folder, bytes),
-    sigExists ? null : stage(folder, Buffer.from(signature)),
-  ]);
-  if (blobTemp !== null) await place(blobTemp, blob, blobState === 'damaged' ? 'replace' : 'create');
-  const signaturePlaced = sigTemp !== null && (await place(sigTemp, sig, 'create'));
-  if (blobTemp !== null || sigTemp !== null) await syncFolder(folder);
-  return { sha256: digest, signaturePlaced };
+  return placeUpload(await stageUpload(dir, bytes, signature));
 }
 
 /** A fresh temp file in `folder` holding `bytes`, fsynced. */

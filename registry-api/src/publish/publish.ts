@@ -1,13 +1,20 @@
 import { nameSkeleton, type Issue } from '@skills/schema';
 import { inspect } from '@skills/schema/archive';
 import type { AuditSource } from '../auth/audit.js';
-import { putBlobAndSignature, readSignature, signaturePath, writeDurably } from '../blobs.js';
+import {
+  discardUpload,
+  placeUpload,
+  readSignature,
+  signaturePath,
+  stageUpload,
+  writeDurably,
+  type StagedUpload,
+} from '../blobs.js';
 import type { RegistryContext } from '../context.js';
 import type { Queryable } from '../db/database.js';
 import { ApiError } from '../http/problem.js';
 import type { Principal } from '../http/principal.js';
-import { candidateKeysOf } from '../pgp/keys.js';
-import { verifyTarballSignature } from '../pgp/signature.js';
+import { verifyTarballSignature, type CandidateKey } from '../pgp/signature.js';
 import { limitRate, notOwner, requireScope } from './guards.js';
 import {
   checkIndexLine,
@@ -47,69 +54,69 @@ export interface PublishResult {
 }
 
 /**
- * The publish pipeline of DESIGN §2, cheapest refusals first. Nothing is written before every
- * check passed; then the blob and its signature (content-addressed, so a blob left by a later
- * failure is harmless: it is only ever served once a version row names its digest), then ONE
- * transaction holds every row. The index is never touched here: the worker derives it from the
- * job (STYLE: crates.io).
+ * The publish pipeline of DESIGN §2, cheapest refusals first. Once the bytes passed every check
+ * of their own, the blob and its signature are staged (written and fsynced under temp names)
+ * while the name is looked up and the signature verified; they get their names only inside the
+ * ONE transaction that holds every row, after its last refusal (the rate limit), and whatever is
+ * not placed is removed. The index is never touched here: the worker derives it from the job
+ * (STYLE: crates.io).
+ *
+ * `keys` are the publisher's registered keys (candidateKeysOf), asked for before the body was read.
  */
 export async function publishUpload(
   ctx: RegistryContext,
   principal: Principal,
   upload: Upload,
   source: AuditSource,
+  keys: Promise<readonly CandidateKey[]>,
 ): Promise<PublishResult> {
   const contents = await inspect(upload.tarball, ctx.config.archiveLimits);
   const pkg = checkPackage(contents);
   checkIndexLine(indexLineOf(pkg, PLACEHOLDER_SIGNER, ctx.now()));
 
-  // The name's state and the publisher's keys in one round trip each, side by side.
-  const [target, candidateKeys] = await Promise.all([
-    publishTarget(ctx.db, pkg.name, pkg.version, principal.userId),
-    candidateKeysOf(ctx.db, principal.userId),
-  ]);
-  if (target === null) await checkMayCreate(ctx.db, principal, pkg.name);
-  else checkMayUpdate(principal, pkg.name, target);
-
-  const { fingerprint } = await verifyTarballSignature({
-    tarball: upload.tarball,
-    signatureArmored: upload.signature,
-    candidateKeys,
-    now: ctx.now(),
-  });
-
-  if (target?.version) return replay(target.version, pkg, fingerprint);
-
-  if (target === null) {
-    await limitRate(
-      ctx.db,
-      ctx,
-      `new-name:user:${principal.userId}`,
-      ctx.config.rateLimits.newName,
-      'new skill names',
+  const staging = stageUpload(ctx.paths.blobs, upload.tarball, upload.signature);
+  staging.catch(() => undefined); // a failure to stage is answered where the files are placed
+  try {
+    // The name's state (one round trip) while the signature is checked (CPU); a refusal by name
+    // (owner, scope, confusable) is answered before one by signature, as if it had come first.
+    const [named, signed] = await Promise.allSettled([
+      targetFor(ctx.db, principal, pkg.name, pkg.version),
+      keys.then((candidateKeys) =>
+        verifyTarballSignature({
+          tarball: upload.tarball,
+          signatureArmored: upload.signature,
+          candidateKeys,
+          now: ctx.now(),
+        }),
+      ),
+    ]);
+    if (named.status === 'rejected') throw named.reason;
+    if (signed.status === 'rejected') throw signed.reason;
+    const target = named.value;
+    const { fingerprint } = signed.value;
+    if (target?.version) return replay(target.version, pkg, fingerprint);
+    return await ctx.db.tx((q) =>
+      recordVersion(q, ctx, principal, pkg, fingerprint, source, target !== null, {
+        staging,
+        signature: upload.signature,
+      }),
     );
-  } else {
-    await limitRate(
-      ctx.db,
-      ctx,
-      `new-version:user:${principal.userId}`,
-      ctx.config.rateLimits.newVersion,
-      'new versions',
-    );
+  } finally {
+    await staging.then(discardUpload, () => undefined);
   }
+}
 
-  const stored = await putBlobAndSignature(ctx.paths.blobs, upload.tarball, upload.signature);
-  if (stored.sha256 !== pkg.sha256)
-    throw new Error(`the blob store computed ${stored.sha256}, inspect ${pkg.sha256}`);
-
-  // The NOTIFY that wakes the index worker is part of the transaction (insertVersion).
-  return ctx.db.tx(async (q) => {
-    const recorded = await recordVersion(q, ctx, principal, pkg, fingerprint, source, target !== null);
-    // A signature file this upload did not create may be another upload's: make it ours.
-    if (recorded.status === 201 && !stored.signaturePlaced)
-      await keepOwnSignature(ctx.paths.blobs, pkg.sha256, upload.signature);
-    return recorded;
-  });
+/** The name's state, after the refusals it alone decides (scope, ownership, a confusable name). */
+async function targetFor(
+  q: Queryable,
+  principal: Principal,
+  name: string,
+  version: string,
+): Promise<PublishTarget | null> {
+  const target = await publishTarget(q, name, version, principal.userId);
+  if (target === null) await checkMayCreate(q, principal, name);
+  else checkMayUpdate(principal, name, target);
+  return target;
 }
 
 /**
@@ -170,6 +177,19 @@ function publishBody(stored: Record<string, unknown>): PublishBody {
   };
 }
 
+/** The staged blob and signature given their names, the signature made this upload's own. */
+async function placeFiles(
+  blobs: string,
+  sha256: string,
+  files: { staging: Promise<StagedUpload>; signature: string },
+): Promise<void> {
+  const staged = await files.staging;
+  if (staged.sha256 !== sha256)
+    throw new Error(`the blob store computed ${staged.sha256}, inspect ${sha256}`);
+  const stored = await placeUpload(staged);
+  if (!stored.signaturePlaced) await keepOwnSignature(blobs, sha256, files.signature);
+}
+
 /**
  * The signature file next to a blob is created only if absent, so one left by an upload that
  * failed later (or that lost a race for this version) could name another signer than the row
@@ -183,10 +203,10 @@ async function keepOwnSignature(blobs: string, sha256: string, signature: string
 }
 
 /**
- * ONE transaction: the skill (its owner and skeleton on first publish), then the version, its
- * keywords, the index job and the audit row in one statement (insertVersion). The skill's row
- * stays locked until COMMIT, so publishes of one name queue up and exactly one of a same-version
- * race inserts.
+ * ONE transaction: the skill (its owner and skeleton on first publish), the rate limit's token,
+ * then side by side the blob's names and one statement for the version, its keywords, the index
+ * job and the audit row (insertVersion). The skill's row stays locked until COMMIT, so publishes
+ * of one name queue up and exactly one of a same-version race inserts.
  */
 async function recordVersion(
   q: Queryable,
@@ -196,6 +216,7 @@ async function recordVersion(
   signer: string,
   source: AuditSource,
   existed: boolean,
+  files: { staging: Promise<StagedUpload>; signature: string },
 ): Promise<PublishResult> {
   const skeleton = nameSkeleton(pkg.name);
   let skillId = existed ? null : await insertSkill(q, pkg.name, skeleton);
@@ -216,6 +237,16 @@ async function recordVersion(
     skillId = target.id;
   }
 
+  // Only a publish about to commit spends a token (a refusal or replay costs nothing), and its
+  // blob is named only after this last refusal, so a refused publish stores nothing.
+  await limitRate(
+    q,
+    ctx,
+    created ? `new-name:user:${principal.userId}` : `new-version:user:${principal.userId}`,
+    created ? ctx.config.rateLimits.newName : ctx.config.rateLimits.newVersion,
+    created ? 'new skill names' : 'new versions',
+  );
+
   const publishedAt = ctx.now();
   const body: PublishBody = {
     name: pkg.name,
@@ -227,32 +258,39 @@ async function recordVersion(
     indexed: false,
   };
   checkIndexLine(indexLineOf(pkg, signer, publishedAt));
-  await insertVersion(
-    q,
-    {
-      skillId,
-      name: pkg.name,
-      version: pkg.version,
-      sha256: pkg.sha256,
-      size: pkg.size,
-      signer,
-      publisherId: principal.userId,
-      description: pkg.description,
-      license: pkg.license,
-      deps: pkg.deps,
-      keywords: pkg.keywords,
-      files: pkg.files,
-      publishedAt,
-      response: { ...body },
-    },
-    {
-      source,
-      entry: {
-        action: 'version.publish',
-        subject: `skill:${pkg.name}@${pkg.version}`,
-        detail: { sha256: pkg.sha256, size: pkg.size, signer, new_skill: created },
+  // The blob's names are durable before COMMIT; the rows are written meanwhile. Both are awaited
+  // before the transaction ends either way, so a rollback never races a placement.
+  const [placed, inserted] = await Promise.allSettled([
+    placeFiles(ctx.paths.blobs, pkg.sha256, files),
+    insertVersion(
+      q,
+      {
+        skillId,
+        name: pkg.name,
+        version: pkg.version,
+        sha256: pkg.sha256,
+        size: pkg.size,
+        signer,
+        publisherId: principal.userId,
+        description: pkg.description,
+        license: pkg.license,
+        deps: pkg.deps,
+        keywords: pkg.keywords,
+        files: pkg.files,
+        publishedAt,
+        response: { ...body },
       },
-    },
-  );
+      {
+        source,
+        entry: {
+          action: 'version.publish',
+          subject: `skill:${pkg.name}@${pkg.version}`,
+          detail: { sha256: pkg.sha256, size: pkg.size, signer, new_skill: created },
+        },
+      },
+    ),
+  ]);
+  if (placed.status === 'rejected') throw placed.reason;
+  if (inserted.status === 'rejected') throw inserted.reason;
   return { status: 201, body };
 }

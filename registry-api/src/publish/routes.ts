@@ -3,6 +3,7 @@ import { auditSourceOf } from '../auth/audit.js';
 import { authenticate, requireAuth } from '../auth/middleware.js';
 import type { RegistryContext } from '../context.js';
 import { principalOf } from '../http/principal.js';
+import { candidateKeysOf } from '../pgp/keys.js';
 import { retryAfterHeader } from './guards.js';
 import { publishUpload } from './publish.js';
 import { maxBodyBytes, readUpload, refuseLargeBodies, uploadLimits } from './upload.js';
@@ -20,8 +21,12 @@ export function publishRoutes(ctx: RegistryContext): Router {
     authenticate(ctx),
     requireAuth(),
     async (req, res) => {
+      const principal = principalOf(req);
+      // The publisher's keys do not depend on the upload: asked for while its body streams in.
+      const keys = candidateKeysOf(ctx.db, principal.userId);
+      keys.catch(() => undefined); // awaited by publishUpload; not when the body is refused
       const upload = await readUpload(req, res, limits);
-      const result = await publishUpload(ctx, principalOf(req), upload, auditSourceOf(req));
+      const result = await publishUpload(ctx, principal, upload, auditSourceOf(req), keys);
       res.status(result.status).json(result.body);
     },
   );
