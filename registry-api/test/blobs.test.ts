@@ -5,13 +5,16 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   blobPath,
+  discardUpload,
   hasBlob,
+  placeUpload,
   putBlob,
   putBlobAndSignature,
   readBlob,
   readSignature,
   sha256Hex,
   signaturePath,
+  stageUpload,
   writeDurably,
 } from '../src/blobs.js';
 
@@ -81,6 +84,21 @@ describe('the blob store', () => {
     const winner = results.findIndex((result) => result.signaturePlaced);
     expect((await readSignature(dir, sha256Hex(other)))?.toString()).toBe(`signature ${winner}`);
     expect(await readdir(path.join(dir, 'sha256'))).toHaveLength(4); // no temp file left
+  });
+
+  it('keeps a staged upload under temp names until it is placed, and leaves nothing once discarded', async () => {
+    const refused = await stageUpload(dir, bytes, 'refused');
+    expect(await hasBlob(dir, digest)).toBe(false);
+    expect(await readdir(path.join(dir, 'sha256'))).toHaveLength(2); // two temp files, no names
+    await discardUpload(refused);
+    expect(await readdir(path.join(dir, 'sha256'))).toEqual([]);
+
+    const accepted = await stageUpload(dir, bytes, 'accepted');
+    expect(await placeUpload(accepted)).toEqual({ sha256: digest, signaturePlaced: true });
+    await discardUpload(accepted); // after placing: a no-op
+    expect((await readdir(path.join(dir, 'sha256'))).sort()).toEqual([digest, `${digest}.asc`]);
+    // Both parts stored whole: nothing to stage again.
+    expect(await stageUpload(dir, bytes, 'again')).toMatchObject({ blob: null, signature: null });
   });
 
   it('refuses digests that are not 64 lowercase hex digits, and reports a missing blob', async () => {

@@ -5,12 +5,12 @@ import type { TestRegistry } from './harness.js';
 import {
   addPublisher,
   buildPackage,
-  countRows,
   newKey,
   publish,
   registerKey,
   signTarball,
   startPublishRegistry,
+  storedState,
 } from './publish-helpers.js';
 
 const HOUR = 60 * 60 * 1000;
@@ -32,7 +32,7 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
     await registerKey(registry.db, ada.id, revoked, { revokedAt: new Date(now.getTime() - HOUR) });
     const expired = await newKey();
     await registerKey(registry.db, ada.id, expired, { expiresAt: new Date(now.getTime() - 60_000) });
-    const before = await countRows(registry.db);
+    const before = await storedState(registry);
 
     const cases: [string, string, typeof ada][] = [
       ['signature_unknown_key', await signTarball(tarball, bob.key), ada],
@@ -49,7 +49,7 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
       const answer = await publish(registry, who, tarball, { signature });
       expect(answer.body, code).toMatchObject({ status: 422, code });
     }
-    expect(await countRows(registry.db)).toEqual(before);
+    expect(await storedState(registry)).toEqual(before);
     // Within the window either way is fine.
     const recent = await signTarball(tarball, ada.key, new Date(now.getTime() - 4 * 60_000));
     expect((await publish(registry, ada, tarball, { signature: recent })).status).toBe(201);
@@ -62,7 +62,7 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
     expect(
       (await publish(registry, ada, await buildPackage({ name: 'model', version: '1.0.0' }))).status,
     ).toBe(201);
-    const before = await countRows(registry.db);
+    const before = await storedState(registry);
 
     for (const name of ['admin', 'adm1n', 'well-known', 'com1', 'skills']) {
       const answer = await publish(registry, ada, await buildPackage({ name, version: '1.0.0' }));
@@ -74,7 +74,7 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
     }
     const taken = await publish(registry, bob, await buildPackage({ name: 'model', version: '2.0.0' }));
     expect(taken.body).toMatchObject({ status: 403, code: 'not_owner' });
-    expect(await countRows(registry.db)).toEqual(before);
+    expect(await storedState(registry)).toEqual(before);
 
     // The owner of "model" may take a look-alike; the skeleton keeps pointing at the first skill.
     expect(
@@ -102,7 +102,7 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
     const yankOnly = await ada.tokenWith(['yank', 'owners']);
     const v1 = await buildPackage({ name: 'demo', version: '1.0.0' });
     const v2 = await buildPackage({ name: 'demo', version: '2.0.0' });
-    const before = await countRows(registry.db);
+    const before = await storedState(registry);
 
     for (const token of [onlyUpdate, otherSkill, yankOnly]) {
       expect((await publish(registry, ada, v1, { token })).body).toMatchObject({
@@ -110,7 +110,7 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
         code: 'insufficient_scope',
       });
     }
-    expect(await countRows(registry.db)).toEqual(before);
+    expect(await storedState(registry)).toEqual(before);
     expect((await publish(registry, ada, v1, { token: onlyNew })).status).toBe(201);
     expect((await publish(registry, ada, v2, { token: onlyNew })).body).toMatchObject({
       status: 403,
@@ -138,7 +138,7 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
     const first = await publish(registry, ada, original);
     expect(first.status).toBe(201);
     const other = await buildPackage({ name: 'demo', version: '1.0.0', description: 'Changed.' });
-    const before = await countRows(registry.db);
+    const before = await storedState(registry);
 
     expect((await publish(registry, ada, other)).body).toMatchObject({ status: 409, code: 'version_exists' });
     // The same bytes signed by another of the publisher's keys: another signer, so a conflict too.
@@ -162,7 +162,7 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
       status: 409,
       code: 'version_exists',
     });
-    expect(await countRows(registry.db)).toEqual(before);
+    expect(await storedState(registry)).toEqual(before);
   });
 
   it('takes its limits from the configuration', async () => {
@@ -170,11 +170,15 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
       rateLimits: { ...RATE_LIMITS, newName: { burst: 1, perSecond: 1 / 3600 } },
     });
     const ada = await addPublisher(registry, 'ada');
-    expect(
-      (await publish(registry, ada, await buildPackage({ name: 'only-one', version: '1.0.0' }))).status,
-    ).toBe(201);
+    // Only a publish that lands spends a token: refused ones (here by signature) cost nothing.
+    const onlyOne = await buildPackage({ name: 'only-one', version: '1.0.0' });
+    const unsigned = await publish(registry, ada, onlyOne, { signature: 'not a signature' });
+    expect(unsigned.body).toMatchObject({ status: 422, code: 'signature_invalid' });
+    expect((await publish(registry, ada, onlyOne)).status).toBe(201);
+    const before = await storedState(registry);
     const second = await publish(registry, ada, await buildPackage({ name: 'one-more', version: '1.0.0' }));
     expect(second.body).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(await storedState(registry)).toEqual(before);
   });
 
   it('limits new names and new versions per user with 429 and Retry-After', async () => {
@@ -188,7 +192,7 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
       );
       expect(answer.status).toBe(201);
     }
-    const before = await countRows(registry.db);
+    const before = await storedState(registry);
     const eleventh = await publish(registry, ada, await buildPackage({ name: 'pkg-z', version: '1.0.0' }));
     expect(eleventh.body).toMatchObject({ status: 429, code: 'rate_limited' });
     expect(Number(eleventh.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -199,7 +203,7 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
     ]);
     const version = await publish(registry, ada, await buildPackage({ name: 'pkg-b', version: '2.0.0' }));
     expect(version.body).toMatchObject({ status: 429, code: 'rate_limited' });
-    expect(await countRows(registry.db)).toEqual(before);
+    expect(await storedState(registry)).toEqual(before);
     // A retry of an existing version costs nothing and still answers.
     const replay = await publish(registry, ada, await buildPackage({ name: 'pkg-b', version: '1.0.0' }));
     expect(replay.status).toBe(200);

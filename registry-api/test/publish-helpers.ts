@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -265,6 +265,15 @@ export async function countRows(db: Database): Promise<RowCounts> {
     counts[table] = rows[0]!.n;
   }
   return counts;
+}
+
+/**
+ * What a publish can leave behind: the rows it writes, and every file of the blob store (temp
+ * files included, since a publish stages its files before its last check).
+ */
+export async function storedState(registry: TestRegistry): Promise<{ rows: RowCounts; files: string[] }> {
+  const files = await readdir(path.join(registry.ctx.paths.blobs, 'sha256')).catch(() => []);
+  return { rows: await countRows(registry.db), files: files.sort() };
 }
 
 export async function auditActions(db: Database): Promise<string[]> {
