@@ -136,80 +136,71 @@ export interface StoredUpload {
   signaturePlaced: boolean;
 }
 
-/** A temp file, fsynced, waiting to be given its name (see writeDurably's modes). */
-interface StagedFile {
-  temp: string;
-  target: string;
-  mode: 'create' | 'replace';
-}
-
 /**
  * A publish's blob and signature written to temp files beside their names and fsynced, not yet
  * named: nothing is served or stored until placeUpload names them; discardUpload removes them.
- * A part already stored whole is not staged (null).
  */
 export interface StagedUpload {
   sha256: string;
   folder: string;
-  blob: StagedFile | null;
-  signature: StagedFile | null;
+  blob: { temp: string; target: string };
+  signature: { temp: string; target: string };
+  /** True once placed or discarded: the temp names are gone. */
+  settled: boolean;
 }
 
 /**
- * Writes and fsyncs the blob (absent or damaged) and the signature (absent) to temp files, side by
- * side. A publish stages while its checks run, and names the files only once it may commit: the
- * slow part of storing (the fsyncs) is then off its path, and a refusal leaves nothing behind.
+ * Writes and fsyncs the blob and the signature to temp files, side by side. A publish stages while
+ * its checks run, and names the files only once it may commit: the slow part of storing (the
+ * fsyncs) is then off its path, and a refusal leaves nothing behind. Whether a blob of these bytes
+ * is stored already is asked only when placing (rare: a retry after a failure).
  */
 export async function stageUpload(dir: string, bytes: Uint8Array, signature: string): Promise<StagedUpload> {
   const sha256 = sha256Hex(bytes);
-  const blob = blobPath(dir, sha256);
-  const sig = signaturePath(dir, sha256);
-  const folder = path.dirname(blob);
-  await mkdir(folder, { recursive: true });
-  const [blobState, sigExists] = await Promise.all([
-    exists(blob).then(async (found) =>
-      !found ? 'absent' : (await digestOfFile(blob)) === sha256 ? 'ok' : 'damaged',
-    ),
-    exists(sig),
-  ]);
-  const [blobTemp, sigTemp] = await Promise.allSettled([
-    blobState === 'ok' ? null : stage(folder, bytes),
-    sigExists ? null : stage(folder, Buffer.from(signature)),
-  ]);
-  if (blobTemp.status === 'rejected' || sigTemp.status === 'rejected') {
+  const target = blobPath(dir, sha256);
+  const folder = path.dirname(target);
+  const [blob, sig] = await Promise.allSettled([stage(folder, bytes), stage(folder, Buffer.from(signature))]);
+  if (blob.status === 'rejected' || sig.status === 'rejected') {
     // stage removes its own temp when it fails; the other one, if written, goes too.
-    for (const one of [blobTemp, sigTemp])
-      if (one.status === 'fulfilled' && one.value !== null) await rm(one.value, { force: true });
-    throw blobTemp.status === 'rejected' ? blobTemp.reason : (sigTemp as PromiseRejectedResult).reason;
+    for (const one of [blob, sig]) if (one.status === 'fulfilled') await rm(one.value, { force: true });
+    throw blob.status === 'rejected' ? blob.reason : (sig as PromiseRejectedResult).reason;
   }
   return {
     sha256,
     folder,
-    blob:
-      blobTemp.value === null
-        ? null
-        : { temp: blobTemp.value, target: blob, mode: blobState === 'damaged' ? 'replace' : 'create' },
-    signature: sigTemp.value === null ? null : { temp: sigTemp.value, target: sig, mode: 'create' },
+    blob: { temp: blob.value, target },
+    signature: { temp: sig.value, target: `${target}.asc` },
+    settled: false,
   };
 }
 
 /**
- * Names what stageUpload wrote (a blob or signature placed meanwhile by another writer wins), then
- * fsyncs their folder once, so the names survive a crash before the version row commits.
+ * Names what stageUpload wrote, then fsyncs their folder once, so the names survive a crash before
+ * the version row commits. A blob already stored is kept when its digest is right and replaced when
+ * it is not (a damaged blob is as good as absent); a signature already stored is kept.
  */
 export async function placeUpload(staged: StagedUpload): Promise<StoredUpload> {
-  if (staged.blob !== null) await place(staged.blob.temp, staged.blob.target, staged.blob.mode);
-  const signaturePlaced =
-    staged.signature !== null && (await place(staged.signature.temp, staged.signature.target, 'create'));
-  if (staged.blob !== null || staged.signature !== null) await syncFolder(staged.folder);
-  return { sha256: staged.sha256, signaturePlaced };
+  const { blob, signature } = staged;
+  try {
+    const [, signaturePlaced] = await Promise.all([
+      linkNew(blob.temp, blob.target).then(async (placed) => {
+        if (!placed && (await digestOfFile(blob.target)) !== staged.sha256)
+          await rename(blob.temp, blob.target);
+      }),
+      linkNew(signature.temp, signature.target),
+    ]);
+    await syncFolder(staged.folder);
+    return { sha256: staged.sha256, signaturePlaced };
+  } finally {
+    await discardUpload(staged);
+  }
 }
 
-/** Removes the temp files of an upload that was refused (after placeUpload: nothing is left). */
+/** Removes the temp names of a staged upload (placed or refused); the second call does nothing. */
 export async function discardUpload(staged: StagedUpload): Promise<void> {
-  await Promise.all(
-    [staged.blob, staged.signature].map((file) => file !== null && rm(file.temp, { force: true })),
-  );
+  if (staged.settled) return;
+  staged.settled = true;
+  await Promise.all([staged.blob.temp, staged.signature.temp].map((temp) => rm(temp, { force: true })));
 }
 
 /** stageUpload then placeUpload: a blob and its signature stored at once, as a publish leaves them. */
@@ -221,10 +212,14 @@ export async function putBlobAndSignature(
   return placeUpload(await stageUpload(dir, bytes, signature));
 }
 
-/** A fresh temp file in `folder` holding `bytes`, fsynced. */
+/** A fresh temp file in `folder` (created when missing) holding `bytes`, fsynced. */
 async function stage(folder: string, bytes: Uint8Array): Promise<string> {
   const temp = path.join(folder, `.tmp-${randomBytes(8).toString('hex')}`);
-  const handle = await open(temp, 'wx', 0o644);
+  const handle = await open(temp, 'wx', 0o644).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    await mkdir(folder, { recursive: true });
+    return open(temp, 'wx', 0o644);
+  });
   try {
     await handle.writeFile(bytes);
     await handle.sync();
@@ -235,6 +230,17 @@ async function stage(folder: string, bytes: Uint8Array): Promise<string> {
   }
   await handle.close();
   return temp;
+}
+
+/** Hard-links `temp` to `target` unless the target exists (false then); the temp name stays. */
+async function linkNew(temp: string, target: string): Promise<boolean> {
+  try {
+    await link(temp, target);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  }
 }
 
 /** Gives the staged file its name (see writeDurably's modes) and removes the temp name. */

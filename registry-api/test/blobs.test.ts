@@ -97,8 +97,15 @@ describe('the blob store', () => {
     expect(await placeUpload(accepted)).toEqual({ sha256: digest, signaturePlaced: true });
     await discardUpload(accepted); // after placing: a no-op
     expect((await readdir(path.join(dir, 'sha256'))).sort()).toEqual([digest, `${digest}.asc`]);
-    // Both parts stored whole: nothing to stage again.
-    expect(await stageUpload(dir, bytes, 'again')).toMatchObject({ blob: null, signature: null });
+    // Placed again over both: the stored blob and the first signature stay, no temp name is left.
+    const stored = await stat(blobPath(dir, digest));
+    expect(await placeUpload(await stageUpload(dir, bytes, 'again'))).toEqual({
+      sha256: digest,
+      signaturePlaced: false,
+    });
+    expect((await stat(blobPath(dir, digest))).ino).toBe(stored.ino);
+    expect((await readSignature(dir, digest))?.toString()).toBe('accepted');
+    expect(await readdir(path.join(dir, 'sha256'))).toHaveLength(2);
   });
 
   it('refuses digests that are not 64 lowercase hex digits, and reports a missing blob', async () => {
