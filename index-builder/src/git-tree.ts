@@ -1,13 +1,7 @@
 import { treeBody, writeLooseObject, type TreeEntry } from './loose-objects.js';
-import { syncBackedFs as fs } from './sync-fs.js';
-import git from 'isomorphic-git';
+import { readTreeEntries, rememberBlob, rememberTree, type GitRepo } from './object-cache.js';
 
-/** A repository opened for object writes: `gitdir` is the `.git` folder (or a bare repository). */
-export interface GitRepo {
-  gitdir: string;
-  /** isomorphic-git's object cache, shared by the reads of one batch. */
-  cache?: object;
-}
+export type { GitRepo } from './object-cache.js';
 
 /** New bytes for a path, or null to delete it. Paths use `/` and never start with one. */
 export type TreeChanges = ReadonlyMap<string, Uint8Array | null>;
@@ -24,7 +18,13 @@ export async function writeTreeChanges(
 ): Promise<string> {
   const blobs = new Map<string, string | null>();
   for (const [path, bytes] of changes) {
-    blobs.set(path, bytes === null ? null : writeLooseObject(repo.gitdir, 'blob', bytes));
+    if (bytes === null) {
+      blobs.set(path, null);
+      continue;
+    }
+    const oid = writeLooseObject(repo.gitdir, 'blob', bytes);
+    rememberBlob(oid, bytes);
+    blobs.set(path, oid);
   }
   const root = await rewriteTree(repo, baseTree, blobs);
   return root ?? writeLooseObject(repo.gitdir, 'tree', Buffer.alloc(0));
@@ -63,34 +63,4 @@ async function rewriteTree(
   const oid = writeLooseObject(repo.gitdir, 'tree', treeBody(written));
   rememberTree(oid, written);
   return oid;
-}
-
-/**
- * Trees read or written lately, by object id, up to TREE_CACHE_ENTRIES entries in all: every
- * commit rewrites the root and the folders above its changes, and the next commit reads exactly
- * those again. An id names its content (SHA-1 of it), so a remembered tree is right in any
- * repository and never goes stale; isomorphic-git would inflate and re-hash it on every read.
- */
-const treeCache = new Map<string, readonly TreeEntry[]>();
-const TREE_CACHE_ENTRIES = 200_000;
-let cachedEntries = 0;
-
-async function readTreeEntries(repo: GitRepo, oid: string): Promise<readonly TreeEntry[]> {
-  const known = treeCache.get(oid);
-  if (known !== undefined) return known;
-  const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
-  const entries = tree.map(({ mode, path, oid: entryOid, type }) => ({ mode, path, oid: entryOid, type }));
-  rememberTree(oid, entries);
-  return entries;
-}
-
-function rememberTree(oid: string, entries: readonly TreeEntry[]): void {
-  if (treeCache.has(oid) || entries.length > TREE_CACHE_ENTRIES) return;
-  treeCache.set(oid, entries);
-  cachedEntries += entries.length;
-  for (const [old, held] of treeCache) {
-    if (cachedEntries <= TREE_CACHE_ENTRIES) break;
-    treeCache.delete(old);
-    cachedEntries -= held.length;
-  }
 }

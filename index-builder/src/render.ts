@@ -7,6 +7,7 @@ import {
   renderShardFile,
   segmentOf,
   segmentPath,
+  serializeIndexLine,
   SkillsError,
   type IndexLine,
 } from '@skills/schema';
@@ -16,10 +17,16 @@ export interface RenderBase {
   epoch: string;
   seq: number;
   hash: string;
-  /** A skill's index lines at the base position. */
-  shard(name: string): Promise<IndexLine[]>;
+  /** A skill's index lines at the base position, each with its exact bytes in the shard file. */
+  shard(name: string): Promise<readonly ShardLine[]>;
   /** A feed segment's bytes at the base position. */
   segment(segment: number): Promise<Buffer>;
+}
+
+export interface ShardLine {
+  line: IndexLine;
+  /** The line as the shard file holds it, without its 0x0A. */
+  bytes: Buffer;
 }
 
 export interface Rendered {
@@ -38,6 +45,20 @@ export interface Rendered {
  */
 export async function renderFeed(base: RenderBase, lines: readonly Uint8Array[]): Promise<Rendered> {
   const shards = new Map<string, IndexLine[]>();
+  // The exact bytes of each line: as the base's shard file holds them, or serialized (and so
+  // validated) here once, not once per later feed line of its skill. Base bytes are taken as they
+  // are: a shard file that is not what the feed rendered fails the digest check below.
+  const bytesOf = new Map<IndexLine, Buffer>();
+  const serialize = (line: IndexLine): Buffer => {
+    let bytes = bytesOf.get(line);
+    if (bytes === undefined) bytesOf.set(line, (bytes = serializeIndexLine(line)));
+    return bytes;
+  };
+  const shardAtBase = async (name: string): Promise<IndexLine[]> => {
+    const lines = await base.shard(name);
+    for (const { line, bytes } of lines) bytesOf.set(line, bytes);
+    return lines.map(({ line }) => line);
+  };
   const segments = new Map<number, Buffer[]>();
   const files = new Map<string, Buffer | null>();
   const summary: string[] = [];
@@ -59,8 +80,8 @@ export async function renderFeed(base: RenderBase, lines: readonly Uint8Array[])
       continue;
     }
     const { name, version, file } = parsed.line;
-    const after = applyFeedLine(shards.get(name) ?? (await base.shard(name)), parsed.line);
-    const rendered = after.length === 0 ? null : renderShardFile(after);
+    const after = applyFeedLine(shards.get(name) ?? (await shardAtBase(name)), parsed.line);
+    const rendered = after.length === 0 ? null : renderShardFile(after, serialize);
     const digest = rendered === null ? null : sha256(rendered);
     if (digest !== file) {
       throw writeConflict(

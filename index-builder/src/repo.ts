@@ -1,7 +1,13 @@
 import { syncBackedFs as fs } from './sync-fs.js';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import type { GitRepo } from './git-tree.js';
+import {
+  readBlobObject,
+  readCommitTree,
+  readTreeEntries,
+  rememberCommitTree,
+  type GitRepo,
+} from './object-cache.js';
 
 /** The branch the registry writes; clients fetch it at depth 1. */
 export const INDEX_BRANCH = 'main';
@@ -43,35 +49,29 @@ export async function headCommit(repo: IndexRepo): Promise<string | null> {
   }
 }
 
-/** A file as committed, or null when the commit does not have it. */
+/**
+ * A file as committed, or null when the commit does not have it. Read through the object cache
+ * (object-cache.ts); the bytes are shared, so callers only read them.
+ */
 export async function readCommitted(
   repo: IndexRepo,
   commit: string,
   filepath: string,
 ): Promise<Buffer | null> {
-  try {
-    const { blob } = await git.readBlob({
-      fs,
-      gitdir: repo.gitdir,
-      oid: commit,
-      filepath,
-      cache: repo.cache,
-    });
-    return Buffer.from(blob);
-  } catch (error) {
-    if ((error as { code?: string }).code === 'NotFoundError') return null;
-    throw error;
+  const parts = filepath.split('/');
+  let tree = await treeOf(repo, commit);
+  for (const [at, part] of parts.entries()) {
+    const entry = (await readTreeEntries(repo, tree)).find((one) => one.path === part);
+    if (entry === undefined) return null;
+    if (at === parts.length - 1) return entry.type === 'blob' ? readBlobObject(repo, entry.oid) : null;
+    if (entry.type !== 'tree') return null;
+    tree = entry.oid;
   }
+  return null;
 }
 
 export async function treeOf(repo: IndexRepo, commit: string): Promise<string> {
-  const { commit: object } = await git.readCommit({
-    fs,
-    gitdir: repo.gitdir,
-    oid: commit,
-    cache: repo.cache,
-  });
-  return object.tree;
+  return readCommitTree(repo, commit);
 }
 
 /** Writes a commit on the branch: objects first, the ref last, so a crash leaves the old tip. */
@@ -95,5 +95,6 @@ export async function commitTree(
     },
   });
   await git.writeRef({ fs, gitdir: repo.gitdir, ref: INDEX_REF, value: oid, force: true });
+  rememberCommitTree(oid, tree);
   return oid;
 }

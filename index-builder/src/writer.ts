@@ -14,10 +14,9 @@ import {
   SEGMENT_LINES,
   type FeedHead,
   type IndexConfig,
-  type IndexLine,
 } from '@skills/schema';
 import { writeTreeChanges } from './git-tree.js';
-import { renderFeed, splitLines, writeConflict, type RenderBase } from './render.js';
+import { renderFeed, splitLines, writeConflict, type RenderBase, type ShardLine } from './render.js';
 import { commitTree, headCommit, indexRepo, readCommitted, treeOf, type IndexRepo } from './repo.js';
 import { writeWorkTree } from './work-tree.js';
 
@@ -163,8 +162,8 @@ function committedBase(index: CommittedIndex): RenderBase {
 }
 
 /** A shard file this writer wrote: each line is still parsed and checked, never trusted blindly. */
-function parseShard(bytes: Buffer | null): IndexLine[] {
-  return bytes === null ? [] : splitLines(bytes).map((line) => parseIndexLine(line));
+function parseShard(bytes: Buffer | null): ShardLine[] {
+  return bytes === null ? [] : splitLines(bytes).map((line) => ({ line: parseIndexLine(line), bytes: line }));
 }
 
 /** Drops the lines the index already has, after checking they are byte for byte the committed ones. */

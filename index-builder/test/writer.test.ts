@@ -177,6 +177,24 @@ describe('appendFeed', () => {
     });
   });
 
+  it('refuses to build on a committed shard file that is not what the feed rendered, if only in form', async () => {
+    const feed = new FeedFixture();
+    await appendFeed(dir, { lines: feed.add({ op: 'publish', name: 'ab', version: '1.0.0' }), time: TIME });
+    // The same line with a space in it: still valid JSON, but not the bytes the feed hashed.
+    const file = path.join(dir, indexPath('ab'));
+    await writeFile(file, (await readFile(file, 'utf8')).replace('{"v":1,', '{"v": 1,'));
+    git('read-tree', 'main'); // the writer keeps no staging index: start one from the commit
+    git('add', indexPath('ab'));
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'tamper');
+    const before = git('rev-parse', 'main');
+    const next = feed.add({ op: 'publish', name: 'ab', version: '2.0.0' });
+    await expect(appendFeed(dir, { lines: next, time: TIME })).rejects.toMatchObject({
+      code: 'INDEX_WRITE_CONFLICT',
+      message: expect.stringMatching(/says ab's shard file is [0-9a-f]{64} but it renders to/),
+    });
+    expect(git('rev-parse', 'main')).toBe(before);
+  });
+
   it('ends identical after an interrupted batch is retried', async () => {
     const feed = new FeedFixture();
     const lines = feed.publishMany(5);
