@@ -145,6 +145,8 @@ class Registry {
       PORT: '0',
       LOG_LEVEL: 'warn',
       NO_COLOR: '1',
+      // NODE_OPTIONS (an --import hook that counts or traces, say) reaches serve and worker too.
+      ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
       ...extra,
     };
     if (this.databaseUrl) env.DATABASE_URL = this.databaseUrl;

@@ -5,13 +5,14 @@ import {
   chainHash,
   GENESIS_HASH,
   indexPath,
+  lineSerializer,
   parseFeedHead,
   parseFeedLine,
   parseIndexConfig,
   parseIndexLine,
 } from '@skills/schema';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendFeedRows, ensureIndex, runBatch, verifyIndex } from '../src/worker/index.js';
+import { appendFeedRows, ensureIndex, runBatch, SkillFeedStates, verifyIndex } from '../src/worker/index.js';
 import { testDatabases } from './databases.js';
 import { startRegistry, type TestRegistry } from './harness.js';
 import { publisherTestKey, Seed, testSigner } from './worker-support.js';
@@ -174,6 +175,29 @@ describe.each(testDatabases)('an index batch on $kind', (database) => {
     expect(await appendFeedRows(registry.ctx)).toMatchObject({ jobs: 0, lines: [] });
     await runBatch(registry.ctx, { signer });
     expect(await shardLines(seed, 'lint')).toEqual(['1.0.0', '2.0.0-beta.1 yanked(too early)']);
+    expect((await verifyIndex(registry.ctx)).problems).toEqual([]);
+  });
+
+  it('keeps skills’ feed states between batches, and replays from the table one it no longer holds', async () => {
+    const { seed, signer } = await start();
+    const states = new SkillFeedStates();
+    const ops = async () =>
+      (await runBatch(registry.ctx, { signer, states })).lines.map((l) => `${l.op} ${l.name}@${l.version}`);
+    await seed.publish('lint', '1.0.0');
+    await seed.publish('lint', '1.1.0');
+    expect(await ops()).toEqual(['publish lint@1.0.0', 'publish lint@1.1.0']);
+    await seed.yank('lint', '1.0.0', 'broken');
+    await seed.publish('lint', '1.2.0');
+    expect(await ops()).toEqual(['yank lint@1.0.0', 'publish lint@1.2.0']); // from the kept state
+
+    // What a batch that rolled back (or a database since restored) leaves: a state whose last row
+    // the table does not hold with that hash. Used, it would plan both live versions again.
+    const { epoch } = (await openIndex(registry.ctx.paths.index)).config;
+    const forged = { lines: [], serialize: lineSerializer(), last: { seq: 4, hash: 'f'.repeat(64) } };
+    states.remember(epoch, await seed.skill('lint'), forged);
+    await seed.purge('lint', '1.1.0');
+    expect(await ops()).toEqual(['purge lint@1.1.0']);
+    expect(await shardLines(seed, 'lint')).toEqual(['1.0.0 yanked(broken)', '1.2.0']);
     expect((await verifyIndex(registry.ctx)).problems).toEqual([]);
   });
 

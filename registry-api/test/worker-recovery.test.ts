@@ -236,6 +236,8 @@ describe.each(testDatabases)('the index worker on $kind', (database) => {
     await runBatch(registry.ctx, { signer });
     expect(await maybeWriteSnapshot(registry.ctx, { signer })).toBe(false); // 1 line of 5: under a quarter
 
+    // Both queued before the worker starts: its first pass renders them, then snapshots.
+    for (const version of ['1.5.0', '1.6.0']) await seed.publish('lint', version);
     worker = startWorker(registry.ctx, {
       signer,
       publicUrl: registry.url,
@@ -243,7 +245,6 @@ describe.each(testDatabases)('the index worker on $kind', (database) => {
       housekeepingMs: 0,
       gcEveryCommits: 1,
     });
-    for (const version of ['1.5.0', '1.6.0']) await seed.publish('lint', version);
     await worker.idle();
     expect((await headOf(seed)).snapshot).toMatchObject({ seq: 7 });
     expect((await verifyIndex(registry.ctx, { publicKey: signer.publicArmored })).problems).toEqual([]);

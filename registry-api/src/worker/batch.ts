@@ -1,8 +1,9 @@
 import { GENESIS_HASH } from '@skills/schema';
 import type { RegistryContext } from '../context.js';
-import { feedRowsFor, planChanges, replaySkill, type FeedCursor } from './changes.js';
+import { feedRowsFor, planChanges, type FeedCursor } from './changes.js';
 import type { RegistrySigner } from './ensure.js';
 import { renderKeyChanges, renderPending, type KeyRenderResult, type RenderResult } from './render.js';
+import { SkillFeedStates } from './skill-states.js';
 import {
   claimJobs,
   currentEpoch,
@@ -12,7 +13,6 @@ import {
   liveVersions,
   lockWriter,
   notifyFeed,
-  skillFeedLines,
   skillNames,
   type NewFeedRow,
 } from './sql.js';
@@ -41,8 +41,9 @@ export interface FeedAppendResult {
  */
 export async function appendFeedRows(
   ctx: RegistryContext,
-  options: { maxJobs?: number } = {},
+  options: { maxJobs?: number; states?: SkillFeedStates } = {},
 ): Promise<FeedAppendResult> {
+  const states = options.states ?? new SkillFeedStates();
   return ctx.db.tx(async (q) => {
     await lockWriter(q);
     const epoch = await currentEpoch(q);
@@ -57,11 +58,17 @@ export async function appendFeedRows(
     for (const id of skillIds) {
       const name = names.get(id)!;
       try {
-        const published = replaySkill(await skillFeedLines(q, epoch, id));
-        const changes = planChanges(published, await liveVersions(q, id));
-        const built = feedRowsFor({ id, name }, published, changes, cursor);
-        rows.push(...built);
-        lines.push(...built.map((row) => ({ seq: row.seq, op: row.op, name, version: row.version })));
+        const published = await states.load(q, epoch, id);
+        const changes = planChanges(published.lines, await liveVersions(q, id));
+        const built = feedRowsFor({ id, name }, published.lines, changes, cursor, published.serialize);
+        rows.push(...built.rows);
+        lines.push(...built.rows.map((row) => ({ seq: row.seq, op: row.op, name, version: row.version })));
+        const last = built.rows.at(-1);
+        states.remember(epoch, id, {
+          lines: built.lines,
+          serialize: published.serialize,
+          last: last === undefined ? published.last : { seq: last.seq, hash: last.hash },
+        });
       } catch (error) {
         // A row that cannot become a valid index line (publish checks make this a bug): log it and
         // drop the job rather than retry it forever; the next job for the skill tries again.
@@ -92,6 +99,8 @@ export interface BatchResult extends FeedAppendResult {
 export interface BatchOptions {
   signer: RegistrySigner;
   maxJobs?: number;
+  /** The skills' feed states a worker keeps between its batches (none kept by default). */
+  states?: SkillFeedStates;
 }
 
 /**

@@ -2,7 +2,7 @@ import {
   applyFeedLine,
   buildFeedLine,
   formatTimestamp,
-  parseFeedLine,
+  lineSerializer,
   type FeedOp,
   type IndexLine,
 } from '@skills/schema';
@@ -28,16 +28,6 @@ export function indexLineOf(row: VersionRow): IndexLine {
     published: formatTimestamp(row.published_at),
     signer: row.signer,
   };
-}
-
-/** A skill's index lines as its feed lines leave them (its shard file as published). */
-export function replaySkill(lines: readonly Uint8Array[]): IndexLine[] {
-  let state: IndexLine[] = [];
-  for (const bytes of lines) {
-    const parsed = parseFeedLine(bytes);
-    if (parsed.known) state = applyFeedLine(state, parsed.line);
-  }
-  return state;
 }
 
 export interface PlannedChange {
@@ -93,28 +83,34 @@ export interface FeedCursor {
 
 /**
  * Turns planned changes of one skill into feed rows continuing `cursor` (advanced in place),
- * through schema's buildFeedLine, which checks that each line says exactly its change.
+ * through schema's buildFeedLine, which checks that each line says exactly its change. Returns
+ * the rows and the skill's lines after them. `serialize` may be a lineSerializer kept with the
+ * skill's lines (see SkillFeedStates).
  */
 export function feedRowsFor(
   skill: { id: number; name: string },
   published: readonly IndexLine[],
   changes: readonly PlannedChange[],
   cursor: FeedCursor,
-): NewFeedRow[] {
+  serialize = lineSerializer(),
+): { rows: NewFeedRow[]; lines: IndexLine[] } {
   const rows: NewFeedRow[] = [];
   const next = { ...cursor };
   let before: IndexLine[] = [...published];
   for (const change of changes) {
     const after = applyFeedLine(before, { ...change, name: skill.name });
-    const built = buildFeedLine({
-      seq: next.seq + 1,
-      op: change.op,
-      name: skill.name,
-      version: change.version,
-      before,
-      after,
-      prev: next.hash,
-    });
+    const built = buildFeedLine(
+      {
+        seq: next.seq + 1,
+        op: change.op,
+        name: skill.name,
+        version: change.version,
+        before,
+        after,
+        prev: next.hash,
+      },
+      serialize,
+    );
     rows.push({
       seq: built.line.seq,
       line: built.bytes,
@@ -129,5 +125,5 @@ export function feedRowsFor(
   }
   // Only a skill whose every line was built moves the cursor: a refused one leaves no gap.
   Object.assign(cursor, next);
-  return rows;
+  return { rows, lines: before };
 }

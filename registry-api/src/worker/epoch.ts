@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import { headCommit, indexRepo, newEpoch, openIndex } from '@skills/index-builder';
-import { GENESIS_HASH, type IndexLine } from '@skills/schema';
+import { GENESIS_HASH, lineSerializer, type IndexLine } from '@skills/schema';
 import type { RegistryContext } from '../context.js';
 import { feedRowsFor, indexLineOf, type FeedCursor } from './changes.js';
 import { buildFreshIndex, indexConfigFor, type IndexOptions } from './ensure.js';
@@ -56,20 +56,19 @@ export async function epochNew(ctx: RegistryContext, options: EpochNewOptions): 
     await lockWriter(q);
     const previous = await currentEpoch(q);
     const cursor: FeedCursor = { seq: 0, hash: GENESIS_HASH };
-    const shards = new Map<number, IndexLine[]>();
+    const shards = new Map<number, { lines: IndexLine[]; serialize: (line: IndexLine) => Buffer }>();
     const rows: NewFeedRow[] = [];
     for (const version of await allLiveVersions(q)) {
-      const published = shards.get(version.skill_id) ?? [];
-      const entry = indexLineOf(version);
-      rows.push(
-        ...feedRowsFor(
-          { id: version.skill_id, name: version.name },
-          published,
-          [{ op: 'publish', version: version.version, entry }],
-          cursor,
-        ),
+      const shard = shards.get(version.skill_id) ?? { lines: [], serialize: lineSerializer() };
+      const built = feedRowsFor(
+        { id: version.skill_id, name: version.name },
+        shard.lines,
+        [{ op: 'publish', version: version.version, entry: indexLineOf(version) }],
+        cursor,
+        shard.serialize,
       );
-      shards.set(version.skill_id, [...published, entry]);
+      rows.push(...built.rows);
+      shards.set(version.skill_id, { lines: built.lines, serialize: shard.serialize });
     }
     await setEpoch(q, epoch);
     for (let at = 0; at < rows.length; at += 1000) await insertFeedRows(q, epoch, rows.slice(at, at + 1000));

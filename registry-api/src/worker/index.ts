@@ -6,7 +6,8 @@ export {
   type BatchResult,
   type FeedAppendResult,
 } from './batch.js';
-export { indexLineOf, planChanges, replaySkill, type PlannedChange } from './changes.js';
+export { indexLineOf, planChanges, type PlannedChange } from './changes.js';
+export { SkillFeedStates } from './skill-states.js';
 export {
   applyDownloads,
   downloadFile,

@@ -162,13 +162,27 @@ export async function feedHashAt(q: Queryable, epoch: string, seq: number): Prom
   return rows[0]?.hash ?? null;
 }
 
-/** A skill's feed lines in the epoch, in order: replayed, they give its shard file as published. */
-export async function skillFeedLines(q: Queryable, epoch: string, skillId: number): Promise<Buffer[]> {
-  const { rows } = await q.query<{ line: Buffer }>(
-    'SELECT line FROM feed WHERE epoch = $1 AND skill_id = $2 ORDER BY seq',
-    [epoch, skillId],
+export interface SkillFeedRow {
+  seq: number;
+  line: Buffer;
+  hash: string;
+}
+
+/**
+ * A skill's feed rows in the epoch from `fromSeq` on (inclusive), in order: replayed from the
+ * start, they give its shard file as published.
+ */
+export async function skillFeedRowsFrom(
+  q: Queryable,
+  epoch: string,
+  skillId: number,
+  fromSeq: number,
+): Promise<SkillFeedRow[]> {
+  const { rows } = await q.query<SkillFeedRow>(
+    'SELECT seq, line, hash FROM feed WHERE epoch = $1 AND skill_id = $2 AND seq >= $3 ORDER BY seq',
+    [epoch, skillId, fromSeq],
   );
-  return rows.map((row) => row.line);
+  return rows;
 }
 
 export interface FeedRow {

@@ -3,7 +3,8 @@ import { DEFAULT_MAX_JOBS, runBatch } from './batch.js';
 import type { DownloadProblem } from './downloads.js';
 import { ensureIndex, type IndexOptions } from './ensure.js';
 import { collectGarbage, maybeWriteSnapshot } from './maintenance.js';
-import type { RenderResult } from './render.js';
+import { KEY_JOBS_PER_COMMIT, type RenderResult } from './render.js';
+import { SkillFeedStates } from './skill-states.js';
 
 export interface WorkerOptions extends IndexOptions {
   /** Poll the job table this often even without a notification (ms). Default 5 s. */
@@ -88,6 +89,9 @@ export function startWorker(ctx: RegistryContext, options: WorkerOptions): Worke
     status.reason = render.reason;
   };
 
+  const maxJobs = options.maxJobs ?? DEFAULT_MAX_JOBS;
+  // The feed states of recently published skills, kept between batches (see SkillFeedStates).
+  const states = new SkillFeedStates();
   let ensured = false;
   const pass = async (): Promise<void> => {
     if (!ensured) {
@@ -95,13 +99,16 @@ export function startWorker(ctx: RegistryContext, options: WorkerOptions): Worke
       ensured = true;
     }
     // Each batch first renders what the index lacks (or refuses), so the first one is also the
-    // catch-up after a crash; a refused or empty batch ends the pass.
+    // catch-up after a crash; a refused or empty batch ends the pass, and so does one that claimed
+    // fewer jobs than it could: the queue was empty then, and a job committed since NOTIFYs (or
+    // waits for the poll), so no empty batch runs just to find that out.
     while (!stopped) {
-      const batch = await runBatch(ctx, { ...options, maxJobs: options.maxJobs ?? DEFAULT_MAX_JOBS });
+      const batch = await runBatch(ctx, { ...options, maxJobs, states });
       observe(batch.render);
       status.commits += batch.keys.commits;
       if (batch.jobs === 0 && batch.keys.jobs === 0) break;
       status.batches += 1;
+      if (batch.jobs < maxJobs && batch.keys.jobs < KEY_JOBS_PER_COMMIT) break;
     }
     status.lastError = null;
   };

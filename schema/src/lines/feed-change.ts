@@ -81,22 +81,30 @@ export interface BuiltFeedLine {
 }
 
 /**
+ * serializeIndexLine, remembered per line object: before, after and expected states share most of
+ * their line objects, and a caller that keeps a skill's lines between changes keeps their bytes
+ * too, so each line is serialized (and validated) once. Only for lines nobody changes meanwhile
+ * (every state change here makes new objects).
+ */
+export function lineSerializer(): (line: IndexLine) => Buffer {
+  const serialized = new WeakMap<IndexLine, Buffer>(); // a line nobody holds any more goes
+  return (line) => {
+    let bytes = serialized.get(line);
+    if (bytes === undefined) serialized.set(line, (bytes = serializeIndexLine(line)));
+    return bytes;
+  };
+}
+
+/**
  * The feed line for one change of one skill. Refuses (IndexLineError) a no-op change and an
  * `after` that is not exactly `before` with this one change applied: every shard file must stay
  * a projection of the feed, so a feed line may not leave any part of a change unsaid.
+ * `serialize` may be a lineSerializer the caller keeps with the skill's lines.
  */
-export function buildFeedLine(change: FeedChange): BuiltFeedLine {
+export function buildFeedLine(change: FeedChange, serialize = lineSerializer()): BuiltFeedLine {
   const { name, version, before, after } = change;
   const stranger = [...before, ...after].find((line) => line.name !== name);
   if (stranger) throw new IndexLineError(`the lines of ${name} include one of ${stranger.name}`);
-  // before, after and expected share most of their line objects: each is serialized (and
-  // validated) once here, not once per rendering.
-  const serialized = new Map<IndexLine, Buffer>();
-  const serialize = (one: IndexLine): Buffer => {
-    let bytes = serialized.get(one);
-    if (bytes === undefined) serialized.set(one, (bytes = serializeIndexLine(one)));
-    return bytes;
-  };
   const shard = renderShardFile(after, serialize);
   if (renderShardFile(before, serialize).equals(shard)) {
     throw new IndexLineError(`${change.op} of ${name}@${version} changes nothing: no feed line is due`);

@@ -23,6 +23,7 @@ export {
   applyFeedLine,
   buildFeedLine,
   isNoopChange,
+  lineSerializer,
   renderShardFile,
   type BuiltFeedLine,
   type FeedChange,
