@@ -178,6 +178,22 @@ describe.each(testDatabases)('an index batch on $kind', (database) => {
     expect((await verifyIndex(registry.ctx)).problems).toEqual([]);
   });
 
+  it('NOTIFYs feed once new rows are served from the index, not when they are committed', async () => {
+    const { seed, signer } = await start();
+    const seqs: string[] = [];
+    const unlisten = await registry.db.listen('feed', (payload) => seqs.push(payload));
+    await seed.publish('lint', '1.0.0');
+    await appendFeedRows(registry.ctx); // committed, not rendered: read models must not show it yet
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seqs).toEqual([]);
+    await runBatch(registry.ctx, { signer }); // renders the pending row first
+    for (let i = 0; i < 100 && seqs.length === 0; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seqs).toEqual(['1']);
+    expect(await shardLines(seed, 'lint')).toEqual(['1.0.0']);
+    await unlisten();
+  });
+
   it('keeps skills’ feed states between batches, and replays from the table one it no longer holds', async () => {
     const { seed, signer } = await start();
     const states = new SkillFeedStates();

@@ -35,8 +35,8 @@ export interface FeedAppendResult {
 /**
  * The SQL half of a batch, in ONE transaction (DESIGN §2): take the writer lock, claim jobs, and
  * for each skill they name compare its live versions with what its feed lines published, append
- * one feed row per real change (seq = last seq of the epoch + 1, chained), delete the claimed jobs
- * and NOTIFY `feed`. Jobs are claimed before the versions are read, so every change a claimed job
+ * one feed row per real change (seq = last seq of the epoch + 1, chained) and delete the claimed
+ * jobs (runBatch NOTIFYs `feed` once the rows are rendered). Jobs are claimed before the versions are read, so every change a claimed job
  * announces is seen; a job committed later stays for the next batch.
  */
 export async function appendFeedRows(
@@ -85,7 +85,6 @@ export async function appendFeedRows(
       q,
       jobs.map((job) => job.id),
     );
-    if (rows.length > 0) await notifyFeed(q, cursor.seq);
     return { epoch, jobs: jobs.length, skills: skillIds.length, lines, failed };
   });
 }
@@ -117,5 +116,9 @@ export async function runBatch(ctx: RegistryContext, options: BatchOptions): Pro
   }
   const appended = await appendFeedRows(ctx, options);
   const render = appended.lines.length === 0 ? before : await renderPending(ctx, options);
+  // The read models learn of new feed rows once they are served: a version answers `indexed`
+  // when /index/ and /dl/ have it (their polls can still see a row a little earlier).
+  if (before.rendered + (render === before ? 0 : render.rendered) > 0)
+    await notifyFeed(ctx.db, render.head.seq);
   return { ...appended, render, keys: await renderKeyChanges(ctx, options) };
 }
