@@ -60,15 +60,43 @@ export async function take(
 ): Promise<TakeResult> {
   if (cost > limit.burst) throw new RangeError(`a cost of ${cost} can never fit a burst of ${limit.burst}`);
   const { rowCount } = await q.query(
-    `INSERT INTO rate_buckets AS b (key, tokens, updated_at)
-     VALUES ($1, LEAST($2::float8, $2::float8 - $4::float8), $5)
-     ON CONFLICT (key) DO UPDATE
-        SET tokens = LEAST($2::float8, ${refilled('$2', '$3', '$5')} - $4::float8),
-            updated_at = GREATEST(b.updated_at, $5::timestamptz)
-      WHERE ${refilled('$2', '$3', '$5')} >= $4::float8`,
+    takeStatement({ key: '$1', burst: '$2', perSecond: '$3', cost: '$4', now: '$5' }),
     [key, limit.burst, limit.perSecond, cost, now],
   );
-  if (rowCount > 0) return { ok: true, retryAfterSeconds: 0 };
+  return rowCount > 0 ? { ok: true, retryAfterSeconds: 0 } : refusedTake(q, key, limit, now, cost);
+}
+
+/** Where a take's values sit in a statement: placeholders (`$3`) or SQL literals. */
+export interface TakeParams {
+  key: string;
+  burst: string;
+  perSecond: string;
+  cost: string;
+  now: string;
+}
+
+/**
+ * The statement of {@link take}, for use alone or as a CTE: it inserts or changes one row exactly
+ * when the tokens were taken. `from` makes the take conditional (`FROM target WHERE …`), so a
+ * caller can take in the statement that reads what the take depends on.
+ */
+export function takeStatement(p: TakeParams, from = ''): string {
+  return `INSERT INTO rate_buckets AS b (key, tokens, updated_at)
+     SELECT ${p.key}::text, LEAST(${p.burst}::float8, ${p.burst}::float8 - ${p.cost}::float8), ${p.now}::timestamptz ${from}
+     ON CONFLICT (key) DO UPDATE
+        SET tokens = LEAST(${p.burst}::float8, ${refilled(p.burst, p.perSecond, p.now)} - ${p.cost}::float8),
+            updated_at = GREATEST(b.updated_at, ${p.now}::timestamptz)
+      WHERE ${refilled(p.burst, p.perSecond, p.now)} >= ${p.cost}::float8`;
+}
+
+/** A take that found too few tokens: how long until the bucket holds enough. */
+export async function refusedTake(
+  q: Queryable,
+  key: string,
+  limit: RateLimit,
+  now: Date,
+  cost = 1,
+): Promise<TakeResult> {
   const tokens = await refilledTokens(q, key, limit, now);
   const missing = cost - tokens;
   return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(missing / limit.perSecond)) };

@@ -4,7 +4,8 @@ import type { RegistryContext } from '../context.js';
 import type { Queryable } from '../db/database.js';
 import { ApiError } from '../http/problem.js';
 import { allows, type Principal, type TokenScope } from '../http/principal.js';
-import { take, type RateLimit } from '../rate-limit.js';
+import { refusedTake, take, type RateLimit } from '../rate-limit.js';
+import type { Bucket } from './queries.js';
 
 /** Checks shared by publish and the manage endpoints, each with its stable problem code. */
 
@@ -38,14 +39,24 @@ export async function limitRate(
   what: string,
 ): Promise<void> {
   const result = await take(q, key, limit, ctx.now());
-  if (!result.ok) {
-    throw new ApiError(
-      429,
-      'rate_limited',
-      `too many ${what} in a short time: try again in ${result.retryAfterSeconds} s`,
-      { retry_after: result.retryAfterSeconds },
-    );
-  }
+  if (!result.ok) throw rateLimitError(result.retryAfterSeconds, what);
+}
+
+/** The 429 of a take that found `bucket` short (taken in a statement of the caller's). */
+export async function rateLimitedError(q: Queryable, bucket: Bucket, what: string): Promise<ApiError> {
+  const result = await refusedTake(q, bucket.key, bucket.limit, bucket.now);
+  return rateLimitError(result.retryAfterSeconds, what);
+}
+
+function rateLimitError(retryAfterSeconds: number, what: string): ApiError {
+  return new ApiError(
+    429,
+    'rate_limited',
+    `too many ${what} in a short time: try again in ${retryAfterSeconds} s`,
+    {
+      retry_after: retryAfterSeconds,
+    },
+  );
 }
 
 export const retryAfterHeader: ErrorRequestHandler = (error, _req, res, next) => {

@@ -15,7 +15,7 @@ import type { Queryable } from '../db/database.js';
 import { ApiError } from '../http/problem.js';
 import type { Principal } from '../http/principal.js';
 import { verifyTarballSignature, type CandidateKey } from '../pgp/signature.js';
-import { limitRate, notOwner, requireScope } from './guards.js';
+import { limitRate, notOwner, rateLimitedError, requireScope } from './guards.js';
 import {
   checkIndexLine,
   checkPackage,
@@ -31,6 +31,7 @@ import {
   isOwner,
   lockSkill,
   publishTarget,
+  publishTargetTaking,
   skeletonHolder,
   type PublishTarget,
   type VersionRow,
@@ -227,25 +228,32 @@ async function recordVersion(
       if (holder === null || !(await isOwner(q, holder, principal.userId))) throw confusable(pkg.name);
     }
     await addOwner(q, skillId, principal.userId, principal.userId);
+    // Only a publish about to commit spends a token (a refusal or replay costs nothing), and its
+    // blob is named only after this last refusal, so a refused publish stores nothing.
+    await limitRate(
+      q,
+      ctx,
+      `new-name:user:${principal.userId}`,
+      ctx.config.rateLimits.newName,
+      'new skill names',
+    );
   } else {
-    // It existed, or another publish created it meanwhile: wait for its row, then re-check.
+    // It existed, or another publish created it meanwhile: wait for its row, then re-check, and
+    // take the token in the same statement (undone with everything else by a refusal below).
+    const bucket = {
+      key: `new-version:user:${principal.userId}`,
+      limit: ctx.config.rateLimits.newVersion,
+      now: ctx.now(),
+    };
     const target =
-      (await lockSkill(q, pkg.name)) && (await publishTarget(q, pkg.name, pkg.version, principal.userId));
+      (await lockSkill(q, pkg.name)) &&
+      (await publishTargetTaking(q, pkg.name, pkg.version, principal.userId, bucket));
     if (!target) throw new Error(`the skill ${pkg.name} vanished`); // rows are never deleted
     checkMayUpdate(principal, pkg.name, target);
     if (target.version !== null) return replay(target.version, pkg, signer);
+    if (!target.took) throw await rateLimitedError(q, bucket, 'new versions');
     skillId = target.id;
   }
-
-  // Only a publish about to commit spends a token (a refusal or replay costs nothing), and its
-  // blob is named only after this last refusal, so a refused publish stores nothing.
-  await limitRate(
-    q,
-    ctx,
-    created ? `new-name:user:${principal.userId}` : `new-version:user:${principal.userId}`,
-    created ? ctx.config.rateLimits.newName : ctx.config.rateLimits.newVersion,
-    created ? 'new skill names' : 'new versions',
-  );
 
   const publishedAt = ctx.now();
   const body: PublishBody = {

@@ -1,5 +1,6 @@
 import { AUDIT_COLUMNS, auditValues, type AuditEntry, type AuditSource } from '../auth/audit.js';
 import type { Queryable } from '../db/database.js';
+import { takeStatement, type RateLimit } from '../rate-limit.js';
 
 // Each query is a small named function with its SQL in plain sight (STYLE: graphile/worker).
 
@@ -28,6 +29,31 @@ export interface PublishTarget {
   version: VersionRow | null;
 }
 
+type TargetRow = { skill: number; owned: boolean } & Partial<VersionRow>;
+
+const VERSION_COLUMNS = `id, skill_id, version, sha256, size, signer, description, license, deps, keywords,
+  published_at, yanked, yank_reason, purged_at, response`;
+
+/** The skill `$1`, whether user `$3` owns it, and its row of version `$2`, as the CTE `target`. */
+const TARGET_SQL = `WITH target AS (
+  SELECT s.id AS skill,
+         EXISTS (SELECT 1 FROM owners o WHERE o.skill_id = s.id AND o.user_id = $3) AS owned,
+         ${VERSION_COLUMNS.split(',')
+           .map((column) => `v.${column.trim()}`)
+           .join(', ')}
+  FROM skills s LEFT JOIN versions v ON v.skill_id = s.id AND v.version = $2
+  WHERE s.name = $1
+)`;
+
+function targetOf(row: TargetRow): PublishTarget {
+  const { skill, owned, ...columns } = row;
+  return {
+    id: skill,
+    owned,
+    version: columns.id === null || columns.id === undefined ? null : normaliseVersion(columns as VersionRow),
+  };
+}
+
 /**
  * The skill, whether `userId` owns it and the existing row of `version`, or null when no skill
  * has the name. Never with FOR UPDATE: under READ COMMITTED a statement that waited for a row
@@ -40,24 +66,41 @@ export async function publishTarget(
   version: string,
   userId: number,
 ): Promise<PublishTarget | null> {
-  const { rows } = await q.query<{ skill: number; owned: boolean } & Partial<VersionRow>>(
-    `SELECT s.id AS skill,
-            EXISTS (SELECT 1 FROM owners o WHERE o.skill_id = s.id AND o.user_id = $3) AS owned,
-            ${VERSION_COLUMNS.split(',')
-              .map((column) => `v.${column.trim()}`)
-              .join(', ')}
-     FROM skills s LEFT JOIN versions v ON v.skill_id = s.id AND v.version = $2
-     WHERE s.name = $1`,
-    [name, version, userId],
+  const { rows } = await q.query<TargetRow>(`${TARGET_SQL} SELECT * FROM target`, [name, version, userId]);
+  return rows[0] === undefined ? null : targetOf(rows[0]);
+}
+
+/** A rate-limit bucket and the moment of the take. */
+export interface Bucket {
+  key: string;
+  limit: RateLimit;
+  now: Date;
+}
+
+/**
+ * publishTarget, taking one token from `bucket` in the same statement when the publish is about
+ * to go ahead (the user owns the skill and the version is new); `took` says whether it could.
+ * For a transaction that holds lockSkill: the caller rolls back whatever it then refuses.
+ */
+export async function publishTargetTaking(
+  q: Queryable,
+  name: string,
+  version: string,
+  userId: number,
+  bucket: Bucket,
+): Promise<(PublishTarget & { took: boolean }) | null> {
+  const taking = takeStatement(
+    { key: '$4', burst: '$5', perSecond: '$6', cost: '1', now: '$7' },
+    'FROM target WHERE target.owned AND target.id IS NULL',
   );
-  const row = rows[0];
-  if (row === undefined) return null;
-  const { skill, owned, ...columns } = row;
-  return {
-    id: skill,
-    owned,
-    version: columns.id === null || columns.id === undefined ? null : normaliseVersion(columns as VersionRow),
-  };
+  const { rows } = await q.query<TargetRow & { took: boolean }>(
+    `${TARGET_SQL}, take AS (${taking} RETURNING 1)
+     SELECT target.*, EXISTS (SELECT 1 FROM take) AS took FROM target`,
+    [name, version, userId, bucket.key, bucket.limit.burst, bucket.limit.perSecond, bucket.now],
+  );
+  if (rows[0] === undefined) return null;
+  const { took, ...row } = rows[0];
+  return { ...targetOf(row), took };
 }
 
 /** Creates the skill; null when another transaction created it first (it committed meanwhile). */
@@ -125,9 +168,6 @@ export interface VersionRow {
   purged_at: Date | null;
   response: Record<string, unknown>;
 }
-
-const VERSION_COLUMNS = `id, skill_id, version, sha256, size, signer, description, license, deps, keywords,
-  published_at, yanked, yank_reason, purged_at, response`;
 
 export async function findVersion(
   q: Queryable,
