@@ -1,5 +1,4 @@
 import { request } from 'node:http';
-import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '@skills/schema/archive';
 import {
@@ -18,6 +17,7 @@ import {
   publish,
   signTarball,
   startPublishRegistry,
+  storedState,
   type Publisher,
   type RowCounts,
 } from './publish-helpers.js';
@@ -105,7 +105,7 @@ describe.each(testDatabases)('hostile uploads on $kind', (database) => {
       expect(answer.status).toBe(422);
       expect(answer.body).toMatchObject({ code, hint: expect.stringMatching(/\S/) });
       expect(await countRows(registry.db)).toEqual(before);
-      expect(await readdir(registry.ctx.paths.blobs).catch(() => [])).toEqual([]);
+      expect((await storedState(registry)).files).toEqual([]); // temp files included
     },
   );
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RATE_LIMITS } from '../src/rate-limit.js';
 import { testDatabases } from './databases.js';
@@ -53,6 +54,25 @@ describe.each(testDatabases)('who may publish what, on $kind', (database) => {
     // Within the window either way is fine.
     const recent = await signTarball(tarball, ada.key, new Date(now.getTime() - 4 * 60_000));
     expect((await publish(registry, ada, tarball, { signature: recent })).status).toBe(201);
+  });
+
+  it('stores a large upload once it passed every check, and a refused one not at all', async () => {
+    registry = await startPublishRegistry(database);
+    const ada = await addPublisher(registry, 'ada');
+    // Incompressible docs: an archive of ~400 KiB, which a refusal must not leave behind either.
+    const big = randomBytes(400 * 1024).toString('base64');
+    const tarball = await buildPackage({ name: 'large', version: '1.0.0', files: { 'docs/big.md': big } });
+    expect(tarball.length).toBeGreaterThan(256 * 1024);
+    const before = await storedState(registry);
+    const unsigned = await publish(registry, ada, tarball, {
+      signature: await signTarball(Buffer.from('x'), ada.key),
+    });
+    expect(unsigned.body).toMatchObject({ status: 422, code: 'signature_invalid' });
+    expect(await storedState(registry)).toEqual(before);
+    const answer = await publish(registry, ada, tarball);
+    expect(answer.status).toBe(201);
+    const sha256 = (answer.body as { sha256: string }).sha256;
+    expect((await storedState(registry)).files).toEqual([sha256, `${sha256}.asc`]);
   });
 
   it('refuses reserved names and names confusable with someone else’s skill', async () => {

@@ -335,7 +335,8 @@ export interface RunningReadModel {
 /**
  * Loads the read model and keeps it fresh: on every NOTIFY `feed` (the worker sends one once it has
  * rendered new feed rows into the index) and every `pollMs`, for notifications lost with a
- * connection or sent by a server that does not notify. Without LISTEN (it failed) polling alone keeps it fresh.
+ * connection or sent by a server that does not notify. Without LISTEN (it failed) polling alone
+ * keeps it fresh.
  */
 export async function startReadModel(
   ctx: RegistryContext,

@@ -36,8 +36,9 @@ export interface FeedAppendResult {
  * The SQL half of a batch, in ONE transaction (DESIGN §2): take the writer lock, claim jobs, and
  * for each skill they name compare its live versions with what its feed lines published, append
  * one feed row per real change (seq = last seq of the epoch + 1, chained) and delete the claimed
- * jobs (runBatch NOTIFYs `feed` once the rows are rendered). Jobs are claimed before the versions are read, so every change a claimed job
- * announces is seen; a job committed later stays for the next batch.
+ * jobs (runBatch NOTIFYs `feed` once the rows are rendered). Jobs are claimed before the versions
+ * are read, so every change a claimed job announces is seen; a job committed later stays for the
+ * next batch.
  */
 export async function appendFeedRows(
   ctx: RegistryContext,
