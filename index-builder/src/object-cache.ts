@@ -18,36 +18,55 @@ export interface GitRepo {
  * that this repository still holds the object (`index verify` checks that, with git itself).
  */
 
-const TREE_CACHE_ENTRIES = 200_000;
-const BLOB_CACHE_BYTES = 16 * 1024 * 1024;
-/** Larger blobs (a big feed segment) are read again rather than crowding out the rest. */
-const BLOB_MAX_BYTES = 1024 * 1024;
-const COMMIT_CACHE_ENTRIES = 1000;
+/**
+ * A map that forgets its oldest entries once their summed `sizeOf` passes `budget`; an entry
+ * larger than `largest` is not kept at all.
+ */
+class BoundedCache<V> {
+  readonly #entries = new Map<string, V>();
+  #size = 0;
 
-const trees = new Map<string, readonly TreeEntry[]>();
-let treeEntries = 0;
-const blobs = new Map<string, Buffer>();
-let blobBytes = 0;
-const commitTrees = new Map<string, string>();
+  constructor(
+    private readonly budget: number,
+    private readonly largest: number,
+    private readonly sizeOf: (value: V) => number,
+  ) {}
+
+  get(key: string): V | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: string, value: V): void {
+    const size = this.sizeOf(value);
+    if (this.#entries.has(key) || size > this.largest) return;
+    this.#entries.set(key, value);
+    this.#size += size;
+    for (const [old, held] of this.#entries) {
+      if (this.#size <= this.budget) break;
+      this.#entries.delete(old);
+      this.#size -= this.sizeOf(held);
+    }
+  }
+}
+
+/** Tree entries in all. */
+const trees = new BoundedCache<readonly TreeEntry[]>(200_000, 200_000, (entries) => entries.length);
+/** Blob bytes in all; a larger blob (a big feed segment) is read again rather than crowd the rest. */
+const blobs = new BoundedCache<Buffer>(32 * 1024 * 1024, 2 * 1024 * 1024, (bytes) => bytes.length);
+/** Commit id → its root tree. */
+const commitTrees = new BoundedCache<string>(1000, 1, () => 1);
 
 export async function readTreeEntries(repo: GitRepo, oid: string): Promise<readonly TreeEntry[]> {
   const known = trees.get(oid);
   if (known !== undefined) return known;
   const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
   const entries = tree.map(({ mode, path, oid: entryOid, type }) => ({ mode, path, oid: entryOid, type }));
-  rememberTree(oid, entries);
+  trees.set(oid, entries);
   return entries;
 }
 
 export function rememberTree(oid: string, entries: readonly TreeEntry[]): void {
-  if (trees.has(oid) || entries.length > TREE_CACHE_ENTRIES) return;
   trees.set(oid, entries);
-  treeEntries += entries.length;
-  for (const [old, held] of trees) {
-    if (treeEntries <= TREE_CACHE_ENTRIES) break;
-    trees.delete(old);
-    treeEntries -= held.length;
-  }
 }
 
 /** A blob's bytes by id. Shared, not copied: callers only read them. */
@@ -55,20 +74,14 @@ export async function readBlobObject(repo: GitRepo, oid: string): Promise<Buffer
   const known = blobs.get(oid);
   if (known !== undefined) return known;
   const { blob } = await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
-  rememberBlob(oid, blob);
-  return blobs.get(oid) ?? Buffer.from(blob);
+  const bytes = Buffer.from(blob);
+  blobs.set(oid, bytes);
+  return bytes;
 }
 
 /** Remembers a copy of a blob's bytes (the caller's buffer stays the caller's). */
 export function rememberBlob(oid: string, bytes: Uint8Array): void {
-  if (blobs.has(oid) || bytes.length > BLOB_MAX_BYTES) return;
-  blobs.set(oid, Buffer.from(bytes));
-  blobBytes += bytes.length;
-  for (const [old, held] of blobs) {
-    if (blobBytes <= BLOB_CACHE_BYTES) break;
-    blobs.delete(old);
-    blobBytes -= held.length;
-  }
+  if (blobs.get(oid) === undefined) blobs.set(oid, Buffer.from(bytes));
 }
 
 /** The root tree of a commit. */
@@ -81,11 +94,10 @@ export async function readCommitTree(repo: GitRepo, commit: string): Promise<str
     oid: commit,
     cache: repo.cache,
   });
-  rememberCommitTree(commit, object.tree);
+  commitTrees.set(commit, object.tree);
   return object.tree;
 }
 
 export function rememberCommitTree(commit: string, tree: string): void {
-  if (commitTrees.size >= COMMIT_CACHE_ENTRIES) commitTrees.delete(commitTrees.keys().next().value!);
   commitTrees.set(commit, tree);
 }

@@ -123,23 +123,8 @@ export async function commitChanges(
   const { repo, commit } = index;
   const tree = await writeTreeChanges(repo, await treeOf(repo, commit), changes);
   const next = await commitTree(repo, tree, commit, message, time);
-  lastWrite.set(repo.gitdir, { commit: next, files: changes });
   writeWorkTree(repo.dir, workTree);
   return { commit: next, head: parseFeedHead(headBytes), changed: [...changes.keys()].sort() };
-}
-
-/**
- * The files of the last commit this process wrote, per repository. The next batch usually builds
- * on that commit and reads the same feed segment (up to ~700 KiB) and shard files back: taking
- * them from here saves inflating and hashing them again. Used only while the branch still points
- * at that commit, so another writer's commit is always read from git.
- */
-const lastWrite = new Map<string, { commit: string; files: ReadonlyMap<string, Buffer | null> }>();
-
-async function readFile(repo: IndexRepo, commit: string, file: string): Promise<Buffer | null> {
-  const last = lastWrite.get(repo.gitdir);
-  if (last?.commit === commit && last.files.has(file)) return last.files.get(file) ?? null;
-  return readCommitted(repo, commit, file);
 }
 
 export function commitMessage(title: string, summary: readonly string[]): string {
@@ -155,9 +140,9 @@ function committedBase(index: CommittedIndex): RenderBase {
     epoch: config.epoch,
     seq: head.seq,
     hash: head.hash,
-    shard: async (name) => parseShard(await readFile(repo, commit, indexPath(name))),
+    shard: async (name) => parseShard(await readCommitted(repo, commit, indexPath(name))),
     segment: async (segment) =>
-      (await readFile(repo, commit, segmentPath(config.epoch, segment))) ?? Buffer.alloc(0),
+      (await readCommitted(repo, commit, segmentPath(config.epoch, segment))) ?? Buffer.alloc(0),
   };
 }
 

@@ -63,7 +63,7 @@ export async function take(
     takeStatement({ key: '$1', burst: '$2', perSecond: '$3', cost: '$4', now: '$5' }),
     [key, limit.burst, limit.perSecond, cost, now],
   );
-  return rowCount > 0 ? { ok: true, retryAfterSeconds: 0 } : refusedTake(q, key, limit, now, cost);
+  return rowCount > 0 ? { ok: true, retryAfterSeconds: 0 } : refusedTake(q, { key, limit, now }, cost);
 }
 
 /** Where a take's values sit in a statement: placeholders (`$3`) or SQL literals. */
@@ -89,14 +89,16 @@ export function takeStatement(p: TakeParams, from = ''): string {
       WHERE ${refilled(p.burst, p.perSecond, p.now)} >= ${p.cost}::float8`;
 }
 
+/** A bucket and the moment of a take from it. */
+export interface Bucket {
+  key: string;
+  limit: RateLimit;
+  now: Date;
+}
+
 /** A take that found too few tokens: how long until the bucket holds enough. */
-export async function refusedTake(
-  q: Queryable,
-  key: string,
-  limit: RateLimit,
-  now: Date,
-  cost = 1,
-): Promise<TakeResult> {
+export async function refusedTake(q: Queryable, bucket: Bucket, cost = 1): Promise<TakeResult> {
+  const { key, limit, now } = bucket;
   const tokens = await refilledTokens(q, key, limit, now);
   const missing = cost - tokens;
   return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(missing / limit.perSecond)) };

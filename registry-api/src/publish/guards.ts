@@ -4,8 +4,7 @@ import type { RegistryContext } from '../context.js';
 import type { Queryable } from '../db/database.js';
 import { ApiError } from '../http/problem.js';
 import { allows, type Principal, type TokenScope } from '../http/principal.js';
-import { refusedTake, take, type RateLimit } from '../rate-limit.js';
-import type { Bucket } from './queries.js';
+import { refusedTake, take, type Bucket, type RateLimit } from '../rate-limit.js';
 
 /** Checks shared by publish and the manage endpoints, each with its stable problem code. */
 
@@ -44,7 +43,7 @@ export async function limitRate(
 
 /** The 429 of a take that found `bucket` short (taken in a statement of the caller's). */
 export async function rateLimitedError(q: Queryable, bucket: Bucket, what: string): Promise<ApiError> {
-  const result = await refusedTake(q, bucket.key, bucket.limit, bucket.now);
+  const result = await refusedTake(q, bucket);
   return rateLimitError(result.retryAfterSeconds, what);
 }
 

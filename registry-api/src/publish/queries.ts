@@ -1,6 +1,6 @@
 import { AUDIT_COLUMNS, auditValues, type AuditEntry, type AuditSource } from '../auth/audit.js';
 import type { Queryable } from '../db/database.js';
-import { takeStatement, type RateLimit } from '../rate-limit.js';
+import { takeStatement, type Bucket } from '../rate-limit.js';
 
 // Each query is a small named function with its SQL in plain sight (STYLE: graphile/worker).
 
@@ -68,13 +68,6 @@ export async function publishTarget(
 ): Promise<PublishTarget | null> {
   const { rows } = await q.query<TargetRow>(`${TARGET_SQL} SELECT * FROM target`, [name, version, userId]);
   return rows[0] === undefined ? null : targetOf(rows[0]);
-}
-
-/** A rate-limit bucket and the moment of the take. */
-export interface Bucket {
-  key: string;
-  limit: RateLimit;
-  now: Date;
 }
 
 /**
